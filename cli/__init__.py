@@ -1,0 +1,1 @@
+"""The ``bibplan`` command line: a thin layer over etl, goals and dashboard."""

@@ -1,0 +1,252 @@
+"""The configuration the library edits: settings, units and sources, YAML checked with pydantic.
+
+Files (in the configured data directory; the bundled sample in ``data/sample/`` has its own copy):
+
+- ``data/settings.yaml``: which data directory to load and which store to use.
+- ``units.yaml``: the unit register (id, name, type, district, aliases with validity dates).
+- ``sources.yaml``: which export file maps onto which tidy table, and how.
+
+Every error names the file, the key path and the fix (:class:`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from etl.tables import COLUMNS, KINDS
+
+REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+class ConfigError(Exception):
+    """A configuration file is wrong.  ``str()`` names the file, the key path and the fix."""
+
+    def __init__(self, file: Path | str, errors: list[tuple[str, str]]):
+        self.file = str(file)
+        self.errors = errors  # (key path, message with fix)
+        lines = [f"Fel i konfigurationsfilen {self.file}:"]
+        lines += [f"  - {key or '(hela filen)'}: {msg}" for key, msg in errors]
+        super().__init__("\n".join(lines))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- units.yaml
+UnitType = Literal["huvudbibliotek", "stadsdelsbibliotek", "bokbuss"]
+
+
+class Alias(_Model):
+    """Another name the unit has in exports, optionally only within a date range (renames)."""
+
+    name: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class Unit(_Model):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    type: UnitType
+    district: str | None = None  # catchment district; None = serves the whole municipality
+    aliases: list[Alias] = []
+
+
+class UnitsFile(_Model):
+    municipality: str = "Kommunen"
+    units: list[Unit]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "UnitsFile":
+        seen: set[str] = set()
+        for u in self.units:
+            if u.id in seen:
+                raise ValueError(f"enhets-id {u.id!r} finns två gånger; ge varje enhet ett eget id")
+            seen.add(u.id)
+        return self
+
+
+# --------------------------------------------------------------------------- sources.yaml
+Layout = Literal["long", "months_as_columns"]
+CounterMode = Literal["in", "in_out", "cumulative"]
+
+
+class Source(_Model):
+    """One kind of export file and how it maps onto a tidy table.
+
+    ``columns`` maps a canonical field (see ``etl.tables.COLUMNS`` plus the pre-normalisation
+    fields ``unit``, ``year``, ``loans``, ``in``, ``out``, ``total``, ...) to the header used in the
+    file.  Fields not given are recognised from common Swedish and English header variants
+    (``etl/vocabulary.yaml``); the config only overrides.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: Literal["loans", "visits", "events", "opening_hours", "survey", "population"]
+    pattern: str  # glob relative to the data directory, e.g. "utlan_*.xlsx"
+    sheet: str | int | None = None  # sheet name or 0-based index; None = first sheet
+    header_rows: int = Field(default=1, ge=1, le=3)  # rows that make up the header (2 = År over Månad)
+    skip_rows: int = Field(default=0, ge=0)  # rows above the header (titles, notes)
+    layout: Layout = "long"
+    columns: dict[str, str] = {}
+    value_labels: dict[str, dict[str, Any]] = {}  # field -> {label in file: canonical value}
+    constants: dict[str, Any] = {}  # fields the file lacks but that are fixed for it
+    counter_mode: CounterMode | None = None  # visits only
+    encoding: str | None = None  # CSV only; None = detect (UTF-8 with/without BOM, cp1252)
+    delimiter: str | None = None  # CSV only; None = sniff
+    dayfirst: bool = True
+
+    @model_validator(mode="after")
+    def _counter_mode_for_visits(self) -> "Source":
+        if self.kind == "visits" and self.counter_mode is None:
+            raise ValueError(
+                "besöksfiler behöver counter_mode: in (räknar bara in), in_out (in och ut, delas "
+                "med 2) eller cumulative (mätarställning, differenser tas)"
+            )
+        if self.kind != "visits" and self.counter_mode is not None:
+            raise ValueError("counter_mode gäller bara kind: visits; ta bort nyckeln")
+        return self
+
+
+class SourcesFile(_Model):
+    sources: list[Source]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "SourcesFile":
+        ids = [s.id for s in self.sources]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"käll-id {sorted(dup)} finns flera gånger; ge varje källa ett eget id")
+        return self
+
+
+# --------------------------------------------------------------------------- settings.yaml
+class Settings(_Model):
+    """``data/settings.yaml``: paths are relative to the folder the file is in."""
+
+    data_dir: str = "sample"
+    store_url: str = "sqlite:///bibplan.sqlite"
+    pseudonym_key: str | None = None  # key for hashing borrower numbers; env BIBPLAN_PSEUDONYM_KEY wins
+
+    @field_validator("store_url")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if not (v.startswith("sqlite:") or v.startswith("postgresql")):
+            raise ValueError("store_url ska börja med sqlite:/// eller postgresql://")
+        return v
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _key_path(loc: tuple[Any, ...], raw: Any) -> str:
+    """Turn a pydantic location into a readable key path: ``units[3].aliases[0].valid_to``,
+    naming list items by their ``id`` where they have one."""
+    out = ""
+    node = raw
+    for part in loc:
+        if isinstance(part, int):
+            label = f"[{part}]"
+            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
+                ident = node[part].get("id") or node[part].get("name")
+                if ident:
+                    label = f"[{part}] ({ident})"
+            out += label
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+_FIXES = {
+    "missing": "nyckeln saknas; lägg till den",
+    "extra_forbidden": "okänd nyckel; kontrollera stavningen eller ta bort den",
+    "literal_error": "otillåtet värde",
+    "date_from_datetime_parsing": "skriv datum som ÅÅÅÅ-MM-DD",
+    "date_parsing": "skriv datum som ÅÅÅÅ-MM-DD",
+    "string_pattern_mismatch": "använd bara a-z, 0-9 och _ (inga mellanslag eller å/ä/ö)",
+}
+
+
+def parse_model(model: type[M], raw: Any, file: Path | str) -> M:
+    """Validate ``raw`` (parsed YAML) as ``model``; raise :class:`ConfigError` naming key and fix."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors():
+            msg = e["msg"].removeprefix("Value error, ")
+            fix = _FIXES.get(e["type"])
+            if e["type"] == "literal_error":
+                fix = f"tillåtna värden: {e.get('ctx', {}).get('expected', '')}"
+            errors.append((_key_path(e["loc"], raw), f"{msg}" + (f" — {fix}" if fix else "")))
+        raise ConfigError(file, errors) from None
+
+
+def read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ConfigError(path, [("", "filen finns inte; skapa den (se README, avsnittet Konfiguration)")])
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""
+        raise ConfigError(path, [(where, f"ogiltig YAML: {getattr(exc, 'problem', exc)}")]) from None
+
+
+def load_units(path: Path) -> UnitsFile:
+    return parse_model(UnitsFile, read_yaml(path), path)
+
+
+def load_sources(path: Path) -> SourcesFile:
+    return parse_model(SourcesFile, read_yaml(path), path)
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get("BIBPLAN_SETTINGS", REPO_DATA / "settings.yaml"))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or settings_path()
+    if not path.exists():
+        return Settings()
+    return parse_model(Settings, read_yaml(path), path)
+
+
+def data_dir(settings: Settings | None = None, path: Path | None = None) -> Path:
+    """The configured data directory (default: the bundled sample).  Env BIBPLAN_DATA_DIR wins."""
+    if env := os.environ.get("BIBPLAN_DATA_DIR"):
+        return Path(env)
+    settings = settings or load_settings(path)
+    return (( path or settings_path()).parent / settings.data_dir).resolve()
+
+
+def store_url(settings: Settings | None = None, path: Path | None = None) -> str:
+    """The store URL.  Env BIBPLAN_STORE_URL wins; relative SQLite paths are relative to data/."""
+    if env := os.environ.get("BIBPLAN_STORE_URL"):
+        return env
+    settings = settings or load_settings(path)
+    url = settings.store_url
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url[len(prefix):].startswith("/"):
+        url = prefix + str(((path or settings_path()).parent / url[len(prefix):]).resolve())
+    return url
+
+
+#: Canonical fields a source may map (tidy columns plus pre-normalisation fields).
+RAW_FIELDS: dict[str, tuple[str, ...]] = {
+    "loans": tuple(COLUMNS["loans"]) + ("unit", "year", "loans", "period"),
+    "visits": tuple(COLUMNS["visits"]) + ("unit", "time", "in", "out", "total", "sensor"),
+    "events": tuple(COLUMNS["events"]) + ("unit",),
+    "opening_hours": tuple(COLUMNS["opening_hours"]) + ("unit",),
+    "survey": tuple(COLUMNS["survey"]) + ("unit", "timestamp"),
+    "population": tuple(COLUMNS["population"]) + ("age",),
+}
+assert set(RAW_FIELDS) == set(KINDS)
