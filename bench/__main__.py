@@ -17,9 +17,11 @@ MODULES = ("etl_ingest", "goals_compute", "dashboard_callbacks", "report_write")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("names", nargs="*", choices=[*MODULES, []], help="benchmarks to run")
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: {', '.join(MODULES)})")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args(argv)
+    if unknown := set(args.names) - set(MODULES):
+        parser.error(f"unknown benchmark {sorted(unknown)}; choose from {', '.join(MODULES)}")
     results: list[Result] = []
     for name in args.names or MODULES:
         try:
