@@ -1,0 +1,49 @@
+"""``bibplan report``: write the follow-up of a year and period as an Excel workbook."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+PLAN_FILE = "biblioteksplan.yaml"
+
+
+@click.command("report")
+@click.option("--year", type=int, required=True, help="År, t.ex. 2026.")
+@click.option("--period", default="helar", show_default=True,
+              help="Period: T1, T2, helar (helår), Q1–Q4 eller M01–M12.")
+@click.option("--unit", default=None, help="Enhets-id för en enhets rapport (standard: hela organisationen).")
+@click.option("--goal-set", default="biblioteksplan", show_default=True,
+              help="Målsamling: biblioteksplan eller t.ex. uppdragsplan.")
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Målfilen (standard: biblioteksplan.yaml i datakatalogen).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Excel-filen som skrivs, t.ex. rapport.xlsx.")
+def report(year: int, period: str, unit: str | None, goal_set: str, plan_path: Path | None, output: Path) -> None:
+    """Skriv uppföljningsrapporten (Excel) för ett år och en period."""
+    import goals
+    from dashboard.report import StoreInfo, write_report
+    from etl.config import ConfigError, data_dir, store_url
+    from etl.store import Store
+
+    try:
+        plan = goals.load_plan(plan_path or data_dir() / PLAN_FILE)
+        per = goals.parse_period(year, period)
+        gset = plan.goal_set(goal_set)
+    except (ConfigError, ValueError, KeyError) as exc:
+        click.echo(f"Fel: {exc.args[0] if isinstance(exc, KeyError) else exc}", err=True)
+        sys.exit(2)
+    store = Store(store_url())
+    tables = store.read_tables()
+    if unit is not None and unit not in set(tables.units["unit_id"].astype(str)):
+        known = ", ".join(tables.units["unit_id"].astype(str))
+        click.echo(f"Fel: okänd enhet {unit!r}; kända enheter: {known}", err=True)
+        sys.exit(2)
+    info = StoreInfo.from_store(store, [g.id for g in gset.goals], year, per.code, unit)
+    if output.suffix.lower() != ".xlsx":
+        output = output.with_suffix(".xlsx")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_report(plan, tables, info, year, per.code, unit=unit, path_or_buffer=output, goal_set=goal_set)
+    click.echo(f"Rapporten {per.label_sv} skrevs till {output}")

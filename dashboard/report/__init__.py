@@ -1,0 +1,62 @@
+"""The Excel report (openpyxl; imports no Dash).
+
+- :func:`write_report`: the follow-up of a year and period as a workbook (Sammanfattning, one sheet
+  per goal with native charts, Enheter, Data, Avvikelser, Om rapporten).
+- :func:`table_to_xlsx`: any DataFrame as a formatted one-sheet workbook (the app's downloads).
+
+Modules: :mod:`.inputs` gathers the data (``goals/`` calls, :class:`StoreInfo` from the store),
+:mod:`.workbook` assembles the sheets from :mod:`.sheets`, which write through :mod:`.cells`
+(safe text, widths, print set-up) with :mod:`.formats` (number formats), :mod:`.styles` and
+:mod:`.charts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from dashboard.report.inputs import CommentText, ReportInputs, StoreInfo, collect
+from dashboard.report.table import table_to_xlsx
+from dashboard.report.workbook import render, save
+
+
+def write_report(
+    plan: Any,
+    tables: Any,
+    store_info: StoreInfo | None,
+    year: int,
+    period: str,
+    unit: str | None = None,
+    path_or_buffer: str | Path | BinaryIO | None = None,
+    *,
+    goal_set: str = "biblioteksplan",
+    generated: dt.date | None = None,
+) -> bytes | None:
+    """Write the follow-up report for ``year`` and ``period`` (``"T2"``, ``"helar"``, ``"M05"``…).
+
+    ``plan`` is a ``goals.Plan``, ``tables`` an ``etl.tables.Tables``; ``store_info`` carries what
+    comes from the store (last data date, Analys/Åtgärder per goal, problems): build it with
+    ``StoreInfo.from_store(store, goal_ids, year, period, unit)`` or by hand (``None`` = nothing).
+    ``unit``: a unit id for one unit's report, ``None`` for the whole organisation.  Writes to a path
+    or binary buffer and returns ``None``; with ``path_or_buffer=None`` returns the file as bytes.
+    """
+    inputs = collect(plan, tables, year, period, unit=unit, goal_set=goal_set, store_info=store_info,
+                     generated=generated)
+    return save(render(inputs), path_or_buffer)
+
+
+def write_inputs(inputs: ReportInputs, path_or_buffer: str | Path | BinaryIO | None = None) -> bytes | None:
+    """Write a report from already computed inputs (see :func:`collect`)."""
+    return save(render(inputs), path_or_buffer)
+
+
+__all__ = [
+    "CommentText",
+    "ReportInputs",
+    "StoreInfo",
+    "collect",
+    "table_to_xlsx",
+    "write_inputs",
+    "write_report",
+]

@@ -1,0 +1,319 @@
+"""What a report is made of: plain data gathered once, then handed to the sheet builders.
+
+:func:`collect` calls ``goals/`` (follow-up, goal status, trends, unit comparisons) for one year,
+period and unit; :class:`StoreInfo` holds what comes from the store (last data date, Analys and
+Åtgärder texts, problems).  The sheet builders only read a :class:`ReportInputs`: they never touch a
+database, so the CLI and the app can pass whatever they already have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import pandas as pd
+
+import goals
+from etl.problems import to_frame as problems_frame
+from etl.tables import KIND_LABELS_SV, Tables
+
+SECTIONS: dict[str, str] = {"analys": "Analys", "atgarder": "Åtgärder"}
+ORG_ID = "ALLA"
+ORG_NAME = "Hela organisationen"
+
+
+@dataclass(frozen=True)
+class CommentText:
+    """One saved Analys or Åtgärder text."""
+
+    text: str
+    author: str = ""
+    saved_at: dt.datetime | None = None
+
+
+class _StoreLike(Protocol):  # the part of etl.store.Store the report reads
+    def last_data_date(self) -> dt.date | None: ...
+    def comments(self, goal_id: str, year: int, period: str, unit_id: str | None) -> dict[str, Any]: ...
+    def problems(self, load_id: int | None = None) -> pd.DataFrame: ...
+
+
+@dataclass
+class StoreInfo:
+    """What the report needs from the store, read by the caller (CLI or app) before writing.
+
+    ``comments``: goal id -> section (``analys``/``atgarder``) -> text.  ``problems``: the frame of
+    ``Store.problems()`` (columns of ``etl.problems.to_frame``, optionally ``load_id``, ``loaded_at``).
+    """
+
+    last_data_date: dt.date | None = None
+    comments: dict[str, dict[str, CommentText]] = field(default_factory=dict)
+    problems: pd.DataFrame = field(default_factory=lambda: problems_frame([]))
+
+    @classmethod
+    def from_store(
+        cls, store: _StoreLike, goal_ids: list[str], year: int, period: str, unit: str | None = None
+    ) -> "StoreInfo":
+        """Read the last data date, the goals' comments for the period and all problems."""
+        comments: dict[str, dict[str, CommentText]] = {}
+        for gid in goal_ids:
+            found = store.comments(gid, year, period, unit)
+            comments[gid] = {
+                section: CommentText(str(c.text), str(getattr(c, "author", "") or ""), getattr(c, "saved_at", None))
+                for section, c in found.items()
+                if c is not None and str(c.text).strip()
+            }
+        return cls(last_data_date=store.last_data_date(), comments=comments, problems=store.problems())
+
+
+@dataclass(frozen=True)
+class GoalInfo:
+    id: str
+    name: str
+    description: str
+    indicator_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """An indicator as the report shows it (from ``goals.Plan``)."""
+
+    id: str
+    name: str
+    unit_label: str
+    decimals: int
+    direction: str
+    kb_key: str
+    iso_code: str
+    description: str
+    source: str
+    definition: str
+    target: str
+    is_survey: bool
+    accumulates: bool = False  # grows over the year (loans, visits): sums up to the full year
+    target_kind: str = ""  # the year's target: "niva" (a level), "forandring" (change) or ""
+
+
+@dataclass
+class ReportInputs:
+    """Everything the workbook shows, as plain values and DataFrames (``goals/`` outputs)."""
+
+    year: int
+    period_code: str
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+    full_year: bool
+    unit_id: str | None
+    unit_name: str
+    plan_name: str
+    goal_set_name: str
+    goal_set_id: str
+    goals: list[GoalInfo]
+    indicators: dict[str, IndicatorInfo]
+    followup: pd.DataFrame  # goals.followup for the report's unit
+    goal_status: pd.DataFrame  # goals.goal_status of it
+    trends: dict[str, pd.DataFrame]  # indicator id -> goals.trend
+    comparisons: dict[str, pd.DataFrame]  # indicator id -> goals.unit_comparison
+    followup_units: pd.DataFrame = field(default_factory=pd.DataFrame)  # goals.followup per unit
+    store: StoreInfo = field(default_factory=StoreInfo)
+    generated: dt.date = field(default_factory=dt.date.today)
+    forecast_method: str = ""  # how the goals file's forecast works, in Swedish (Om rapporten)
+    status_labels: dict[str, str] = field(default_factory=lambda: dict(goals.STATUS_LABELS_SV))
+
+    @property
+    def title(self) -> str:
+        return f"Måluppföljning {self.period_label}"
+
+    @property
+    def subtitle(self) -> str:
+        return f"{self.goal_set_name} · {self.unit_name}"
+
+    @property
+    def goal_word(self) -> str:
+        """What the goal set's items are called: ``Mål`` (biblioteksplan) or ``Uppdrag``."""
+        return "Uppdrag" if "uppdrag" in self.goal_set_id.lower() else "Mål"
+
+    def status_label(self, status: object) -> str:
+        return self.status_labels.get(str(status), str(status))
+
+
+# --------------------------------------------------------------------------- describing indicators
+_AGG_SV = {
+    "sum": "summa",
+    "count": "antal rader",
+    "distinct": "antal unika",
+    "mean": "medelvärde",
+    "top2box": "andel nöjda (4–5 på 1–5, 9–10 på 1–10)",
+    "nki": "NKI (oviktat, 0–100)",
+}
+_COLUMN_SV = {
+    "loans": "utlån (första lån + omlån)",
+    "initial_loans": "första lån",
+    "renewals": "omlån",
+    "visits": "besök",
+    "hours": "öppettimmar",
+    "hours_evening_weekend": "öppettimmar kvällar och helger",
+    "participants": "deltagare",
+    "respondent_id": "svarande",
+    "partner": "samarbetspartner",
+}
+
+
+def _filters_sv(filters: dict[str, Any]) -> str:
+    parts = []
+    for key, val in filters.items():
+        if hasattr(val, "in_") or hasattr(val, "not_in"):
+            if getattr(val, "in_", None):
+                parts.append(f"{key} i {', '.join(map(str, val.in_))}")
+            if getattr(val, "not_in", None):
+                parts.append(f"{key} inte i {', '.join(map(str, val.not_in))}")
+            if getattr(val, "present", None):
+                parts.append(f"{key} ifylld")
+        elif isinstance(val, list):
+            parts.append(f"{key} i {', '.join(map(str, val))}")
+        else:
+            parts.append(f"{key} = {val}")
+    return "; ".join(parts)
+
+
+def _measure_sv(m: Any) -> str:
+    table = KIND_LABELS_SV.get(m.table, m.table)
+    agg = _AGG_SV.get(m.aggregation, m.aggregation)
+    col = m.sum_column if m.aggregation in ("sum", "distinct") else ""
+    what = f"{agg} av {_COLUMN_SV.get(col, col)}" if col else agg
+    where = _filters_sv(dict(m.filters))
+    return f"{what} i tabellen {table}" + (f" där {where}" if where else "")
+
+
+def describe_definition(ind: Any) -> str:
+    """An indicator's definition in data terms, in Swedish (from ``goals.plan.Definition``)."""
+    d = ind.definition
+    text = _measure_sv(d.measure)
+    den = d.denominator
+    if den is not None:
+        if den.kind == "population":
+            band = f"{den.age_from}–{den.age_to} år" if den.age_to is not None else f"{den.age_from} år och äldre"
+            if den.age_from == 0 and den.age_to is None:
+                band = "alla åldrar"
+            text += f", delat med antal invånare ({band}) i enhetens upptagningsområde"
+        elif den.kind == "opening_hours":
+            where = _filters_sv(dict(den.filters))
+            text += ", delat med öppettimmar i perioden" + (f" ({where})" if where else "")
+        elif den.kind == "weeks":
+            text += ", delat med antal veckor i perioden"
+        elif den.kind == "measure" and den.measure is not None:
+            text += f", delat med {_measure_sv(den.measure)}"
+    if d.scale and d.scale != 1:
+        text += {100: ", i procent", 1000: ", per 1 000"}.get(int(d.scale), f", gånger {d.scale:g}")
+    return text[0].upper() + text[1:]
+
+
+def describe_target(ind: Any, year: int) -> str:
+    t = ind.target(year)
+    if t is None:
+        return "Inget mål satt"
+    if t.level is not None:
+        text = f"Nivå {t.level:g}".replace(".", ",")
+        if ind.direction == "lower":
+            text = f"Högst {t.level:g}".replace(".", ",")
+        elif ind.direction == "closer":
+            text = f"Nära {t.level:g} (±{t.margin:g})".replace(".", ",")
+    else:
+        text = f"Förändring {t.change_pct:+g} % mot året innan".replace(".", ",")
+    if t.tolerance:
+        text += f"; delvis uppnått inom {t.tolerance:g}".replace(".", ",")
+    return text
+
+
+def describe_forecast(plan: Any) -> str:
+    """The full-year forecast method with the goals file's settings, in Swedish."""
+    f = plan.forecast
+    years = "året" if f.years == 1 else f"de {f.years} åren"
+    text = (
+        "Helårsprognosen räknar upp utfallet hittills i år med säsongsmönstret: medianen av kvoten "
+        f"helår / samma period under {years} närmast före som har fullständiga data och inget "
+        "seriebrott. Intervallet är prognosen ± spridningen mellan de åren och håller utfallet ungefär "
+        "nio gånger av tio."
+    )
+    if f.exclude_years:
+        text += " Åren " + ", ".join(map(str, f.exclude_years)) + " används inte (avvikande säsongsmönster)."
+    return text + " Enkätindikatorer har ingen prognos: årets enkät är årets värde."
+
+
+def indicator_info(plan: Any, indicator_id: str, year: int) -> IndicatorInfo:
+    ind = plan.indicator(indicator_id)
+    m = ind.definition.measure
+    return IndicatorInfo(
+        id=ind.id,
+        name=ind.name_sv,
+        unit_label=ind.unit,
+        decimals=int(ind.decimals),
+        direction=ind.direction,
+        kb_key=ind.kb_key or "",
+        iso_code=ind.iso_code or "",
+        description=ind.description_sv,
+        source=KIND_LABELS_SV.get(m.table, m.table),
+        definition=describe_definition(ind),
+        target=describe_target(ind, year),
+        is_survey=bool(ind.is_survey),
+        accumulates=bool(ind.grows_with_time),
+        target_kind=ind.target(year).kind if ind.target(year) is not None else "",
+    )
+
+
+# --------------------------------------------------------------------------- collecting
+def unit_name(tables: Tables, unit_id: str | None) -> str:
+    if unit_id is None or unit_id == ORG_ID:
+        return ORG_NAME
+    units = tables.units
+    match = units.loc[units["unit_id"].astype(str) == unit_id, "name"] if "unit_id" in units else []
+    return str(match.iloc[0]) if len(match) else unit_id
+
+
+def collect(
+    plan: Any,
+    tables: Tables,
+    year: int,
+    period: str,
+    unit: str | None = None,
+    goal_set: str = "biblioteksplan",
+    store_info: StoreInfo | None = None,
+    generated: dt.date | None = None,
+) -> ReportInputs:
+    """Compute everything the report shows with ``goals/`` (no store access here)."""
+    per = goals.parse_period(year, period)
+    gset = plan.goal_set(goal_set)
+    goal_infos = [GoalInfo(g.id, g.name, g.description, tuple(g.indicators)) for g in gset.goals]
+    ind_ids = list(dict.fromkeys(i for g in goal_infos for i in g.indicator_ids))
+    store_info = store_info or StoreInfo()
+    if store_info.last_data_date is None:  # no store at hand: the last date in the tables
+        last = goals.last_data_date(plan, tables)
+        if last is not None and not pd.isna(last):
+            store_info = replace(store_info, last_data_date=pd.Timestamp(last).date())
+    fu = goals.followup(plan, tables, year, per.code, unit=unit, goal_set=goal_set)
+    unit_ids = [u for u in goals.units(plan, tables)["unit_id"].astype(str) if u != unit]
+    fu_units = goals.followup(plan, tables, year, per.code, unit=unit_ids, goal_set=goal_set) if unit_ids else None
+    return ReportInputs(
+        year=year,
+        period_code=per.code,
+        period_label=per.label_sv,
+        period_start=per.start,
+        period_end=per.end,
+        full_year=per.is_full_year,
+        unit_id=unit,
+        unit_name=unit_name(tables, unit),
+        plan_name=plan.name,
+        goal_set_name=gset.name,
+        goal_set_id=gset.id,
+        goals=goal_infos,
+        indicators={i: indicator_info(plan, i, year) for i in ind_ids},
+        followup=fu,
+        goal_status=goals.goal_status(fu),
+        trends={i: goals.trend(plan, tables, i, per.code, unit=unit) for i in ind_ids},
+        comparisons={i: goals.unit_comparison(plan, tables, i, year, per.code) for i in ind_ids},
+        followup_units=fu_units if fu_units is not None else pd.DataFrame(),
+        store=store_info,
+        generated=generated or dt.date.today(),
+        forecast_method=describe_forecast(plan),
+    )

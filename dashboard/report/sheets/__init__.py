@@ -1,0 +1,1 @@
+"""One module per sheet; each has ``build(wb, inputs, ...)`` and reads only a ReportInputs."""
