@@ -1,0 +1,286 @@
+"""``bibplan goals`` and ``bibplan values``: the goal model on the command line.
+
+Both read the goals file ``biblioteksplan.yaml`` from the configured data directory and, for
+``values``, the loaded data from the store; they call the same ``goals`` functions as the app.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+
+import click
+from babel.numbers import format_decimal
+from rich.console import Console
+from rich.table import Table
+
+from etl.config import ConfigError, data_dir, store_url
+from goals import STATUS_LABELS_SV, Plan, followup, load_plan, parse_period
+from goals.plan import Denominator, FilterSpec, Indicator, Measure
+
+LOCALE = "sv_SE"
+STATUS_STYLE = {"uppnatt": "green", "delvis": "yellow", "ej_uppnatt": "red", "ingen_data": "dim", "inget_mal": "dim"}
+COLUMNS_SV = (
+    "Mål", "Indikator", "Enhet", "Värde", "Föreg. år", "Förändring", "Mål­värde", "Status",
+    "Helårsprognos", "n", "95 % intervall", "Not",
+)
+AGG_SV = {"sum": "summa", "count": "antal", "distinct": "antal unika", "mean": "medelvärde",
+          "top2box": "andel 4–5 (top 2 box)", "nki": "NKI (oviktat)"}
+TABLE_SV = {"loans": "utlån", "visits": "besök", "events": "arrangemang", "opening_hours": "öppettider",
+            "survey": "enkät"}
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 200))
+    return console
+
+
+def num(x: float, decimals: int = 0, signed: bool = False) -> str:
+    """Swedish number: ``1 234 567``, ``4,2``; empty for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    # babel writes a hyphen; CLDR's Swedish minus sign is U+2212
+    text = format_decimal(x, format=fmt, locale=LOCALE).replace("-", "\u2212")
+    if signed and round(x, decimals) > 0:
+        text = "+" + text
+    return text
+
+
+def pct(x: float, decimals: int = 1) -> str:
+    s = num(x, decimals, signed=True)
+    return f"{s}\u00a0%" if s else ""
+
+
+def _with_unit(text: str, unit_label: str) -> str:
+    return f"{text}\u00a0%" if text and unit_label == "%" else text
+
+
+def _plan(path: str | None) -> Plan:
+    return load_plan(Path(path) if path else data_dir() / "biblioteksplan.yaml")
+
+
+def _fail(console: Console, message: str) -> None:
+    console.print(f"[bold red]{message}[/]")
+    sys.exit(2)
+
+
+def _filters_sv(filters: dict) -> str:
+    parts = []
+    for col, spec in filters.items():
+        if isinstance(spec, FilterSpec):
+            if spec.in_ is not None:
+                parts.append(f"{col} i {{{', '.join(map(str, spec.in_))}}}")
+            if spec.not_in is not None:
+                parts.append(f"{col} inte i {{{', '.join(map(str, spec.not_in))}}}")
+            if spec.present is not None:
+                parts.append(f"{col} {'ifylld' if spec.present else 'tom'}")
+        elif isinstance(spec, list):
+            parts.append(f"{col} i {{{', '.join(map(str, spec))}}}")
+        else:
+            parts.append(f"{col} = {spec}")
+    return ", ".join(parts)
+
+
+def _measure_sv(m: Measure) -> str:
+    agg = AGG_SV[m.aggregation]
+    col = m.sum_column if m.aggregation in ("sum", "distinct") else ""
+    text = f"{agg}{' ' + col if col else ''} i {TABLE_SV[m.table]}"
+    if m.filters:
+        text += f" där {_filters_sv(m.filters)}"
+    return text
+
+
+def _denominator_sv(d: Denominator | None) -> str:
+    if d is None:
+        return ""
+    if d.kind == "population":
+        ages = f"{d.age_from}–{'' if d.age_to is None else d.age_to} år"
+        return f"invånare {ages} i upptagningsområdet" if (d.age_from, d.age_to) != (0, None) else "invånare i upptagningsområdet"
+    if d.kind == "opening_hours":
+        return "öppettimmar" + (f" där {_filters_sv(d.filters)}" if d.filters else "")
+    if d.kind == "weeks":
+        return "veckor i perioden"
+    assert d.measure is not None
+    return _measure_sv(d.measure)
+
+
+def definition_sv(ind: Indicator) -> str:
+    """The indicator's definition in words: ``summa loans i utlån där … / invånare … × 1 000``."""
+    d = ind.definition
+    text = _measure_sv(d.measure)
+    if den := _denominator_sv(d.denominator):
+        text += f" / {den}"
+    if d.scale != 1:
+        text += f" × {num(d.scale, 0)}"
+    return text
+
+
+def _target_sv(ind: Indicator, year: int) -> str:
+    """``13,0 (delvis ≥ 12,5)``, ``+3,0 % (delvis ≥ 0,0 %)``, ``25 % ± 2 (delvis ± 3)``."""
+    t = ind.target(year)
+    if t is None:
+        return ""
+    d = ind.decimals
+    if t.level is not None:
+        base, unit = t.level, ind.unit
+        show = lambda x: _with_unit(num(x, d), unit)  # noqa: E731
+    else:
+        base, d = float(t.change_pct), 1  # type: ignore[arg-type]
+        show = lambda x: pct(x, d)  # noqa: E731
+    text = show(base)
+    if ind.direction == "closer":
+        if t.margin:
+            text += f" ± {num(t.margin, d)}"
+        return text + (f" (delvis ± {num(t.margin + t.tolerance, d)})" if t.tolerance else "")
+    if not t.tolerance:
+        return text
+    if ind.direction == "higher":
+        return f"{text} (delvis ≥ {show(base - t.tolerance)})"
+    return f"{text} (delvis ≤ {show(base + t.tolerance)})"
+
+
+@click.command("goals")
+@click.option("--goal-set", default=None, help="Visa bara en målsamling (t.ex. biblioteksplan, uppdragsplan).")
+@click.option("--plan", "plan_path", default=None, type=click.Path(dir_okay=False), help="Målfil (standard: biblioteksplan.yaml i datakatalogen).")
+def goals_cmd(goal_set: str | None, plan_path: str | None) -> None:
+    """Lista mål och indikatorer med definitioner och målvärden."""
+    console = _console()
+    try:
+        plan = _plan(plan_path)
+    except ConfigError as exc:
+        _fail(console, str(exc))
+    sets = [plan.goal_set(goal_set)] if goal_set else list(plan.goal_sets.values())
+    years = sorted({y for i in plan.indicators for y in i.targets})[-3:]
+    for gs in sets:
+        console.rule(f"[bold]{gs.name}[/] ({gs.id})")
+        for g in gs.goals:
+            table = Table(title=f"{g.name} ({g.id})", title_justify="left", caption=g.description or None,
+                          caption_justify="left", expand=False)
+            table.add_column("Indikator", overflow="fold", max_width=38)
+            table.add_column("Enhet", max_width=20, overflow="fold")
+            table.add_column("Riktning", no_wrap=True)
+            table.add_column("KB/ISO", max_width=18, overflow="fold")
+            table.add_column("Definition", overflow="fold", min_width=40)
+            for y in years:
+                table.add_column(f"Mål {y}", overflow="fold", max_width=22)
+            for ind_id in g.indicators:
+                ind = plan.indicator(ind_id)
+                direction = {"higher": "högre", "lower": "lägre", "closer": "nära mål"}[ind.direction]
+                ref = " / ".join(x for x in (ind.kb_key, ind.iso_code) if x)
+                table.add_row(f"{ind.name_sv}\n[dim]{ind.id}[/]", ind.unit, direction, ref,
+                              f"{definition_sv(ind)}\n[dim]{ind.description_sv}[/]",
+                              *(_target_sv(ind, y) for y in years))
+            console.print(table)
+
+
+def _default_year_period(plan: Plan, tables) -> tuple[int, str]:
+    """The latest tertial (T1, T2, helår) the data covers."""
+    from goals import last_data_date
+
+    last = last_data_date(plan, tables)
+    if last is None:
+        return 0, "T2"
+    for code in ("helar", "T2", "T1"):
+        p = parse_period(last.year, code)
+        if p.end <= last.date():
+            return last.year, code
+    return last.year - 1, "helar"
+
+
+def _rows(df) -> list[list[str]]:
+    rows = []
+    for r in df.itertuples(index=False):
+        d = int(r.decimals)
+        interval = ""
+        if not math.isnan(r.ci_low):
+            interval = f"{num(r.ci_low, d)}–{num(r.ci_high, d)}"
+        forecast = ""
+        if not math.isnan(r.forecast):
+            forecast = f"{num(r.forecast, d)} ({num(r.forecast_low, d)}–{num(r.forecast_high, d)})"
+            if r.forecast_status:
+                forecast += f": {STATUS_LABELS_SV[r.forecast_status].lower()}"
+        target = _with_unit(num(r.target, d), r.unit_label)
+        if r.target_kind == "forandring":
+            target = f"{target} ({pct(r.target_change_pct, 1)})" if target else pct(r.target_change_pct, 1)
+        rows.append([
+            r.goal_name,
+            r.indicator_name,
+            r.unit_name,
+            _with_unit(num(r.value, d), r.unit_label),
+            _with_unit(num(r.previous, d), r.unit_label),
+            pct(r.change_pct),
+            target,
+            STATUS_LABELS_SV[r.status],
+            forecast,
+            num(r.n, 0),
+            interval,
+            r.note,
+        ])
+    return rows
+
+
+@click.command("values")
+@click.option("--year", type=int, default=None, help="År (standard: det senaste året med data).")
+@click.option("--period", default=None, help="T1, T2, helar, Q1–Q4 eller M01–M12 (standard: senaste tertialen med data).")
+@click.option("--unit", "units", multiple=True, help="Enhets-id, typ:<enhetstyp> eller * för alla (standard: hela organisationen). Kan upprepas.")
+@click.option("--goal", default=None, help="Visa bara ett mål (id).")
+@click.option("--goal-set", default="biblioteksplan", show_default=True, help="Målsamling: biblioteksplan eller uppdragsplan.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.option("--plan", "plan_path", default=None, type=click.Path(dir_okay=False), help="Målfil (standard: biblioteksplan.yaml i datakatalogen).")
+def values(year: int | None, period: str | None, units: tuple[str, ...], goal: str | None, goal_set: str,
+           fmt: str, plan_path: str | None) -> None:
+    """Måluppföljning: värde, föregående år, mål, status och helårsprognos per mål, indikator och enhet."""
+    from etl.store import Store
+
+    console = _console()
+    try:
+        plan = _plan(plan_path)
+        tables = Store(store_url()).read_tables()
+    except ConfigError as exc:
+        _fail(console, str(exc))
+    if len(tables.loans) + len(tables.visits) + len(tables.events) + len(tables.survey) == 0:
+        _fail(console, "Ingen data är laddad. Kör först: bibplan load")
+    if year is None or period is None:
+        y, p = _default_year_period(plan, tables)
+        year = year if year is not None else y
+        period = period if period is not None else p
+    try:
+        per = parse_period(year, period)
+        df = followup(plan, tables, year, per, unit=list(units) or None, goal_set=goal_set, goal=goal)
+    except (KeyError, ValueError) as exc:
+        _fail(console, str(exc.args[0] if exc.args else exc))
+    rows = _rows(df)
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
+        writer.writerow([c.replace("\u00ad", "") for c in COLUMNS_SV])
+        writer.writerows(rows)
+        return
+    from goals import last_data_date
+
+    last = last_data_date(plan, tables)
+    one_unit = df["unit_id"].nunique() <= 1
+    title = f"{plan.goal_set(goal_set).name}: {per.label_sv}"
+    if one_unit and len(df):
+        title += f", {df['unit_name'].iloc[0]}"
+    caption = f"Data t.o.m. {last:%Y-%m-%d}." if last is not None else None
+    table = Table(title=title, caption=caption, caption_justify="left", expand=False, show_lines=False)
+    columns = [c for c in COLUMNS_SV if not (one_unit and c == "Enhet")]
+    for c in columns:
+        numeric = c in ("Värde", "Föreg. år", "Förändring", "Mål\u00advärde", "n")
+        table.add_column(c, justify="right" if numeric else "left", overflow="fold",
+                         max_width=None if numeric else (60 if c == "Not" else 30))
+    previous_goal = None
+    for r, raw in zip(rows, df.itertuples(index=False)):
+        goal_cell = r[0] if raw.goal_id != previous_goal else ""
+        previous_goal = raw.goal_id
+        style = STATUS_STYLE.get(raw.status, "")
+        r = [goal_cell, *r[1:7], f"[{style}]{r[7]}[/]", *r[8:]]
+        if one_unit:
+            del r[2]
+        table.add_row(*r)
+    console.print(table)

@@ -1,0 +1,121 @@
+"""End to end on the bundled sample: load it through the ETL, follow up T2 2026, back-test the forecast."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from etl.store import Store
+from etl.tables import Tables
+from goals import followup, goal_status, load_plan, monthly, parse_period, trend, unit_comparison
+from goals.model import Model
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
+    from etl.pipeline import load_dir
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('goals_sample') / 'store.sqlite'}"
+    store = Store(url)
+    load_dir(SAMPLE, store)
+    return store.read_tables()
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan(SAMPLE / "biblioteksplan.yaml")
+
+
+def _loans_between(t: Tables, start: str, end: str) -> float:
+    ln = t.loans[(t.loans["month"] >= pd.Timestamp(start)) & (t.loans["month"] <= pd.Timestamp(end))]
+    return float(ln["initial_loans"].sum() + ln["renewals"].sum())
+
+
+def test_t2_2026_follow_up_of_all_seven_goals(tables: Tables, plan) -> None:
+    df = followup(plan, tables, 2026, "T2")
+    assert df["goal_id"].nunique() == 7
+    assert df["value"].notna().all(), df.loc[df["value"].isna(), ["indicator_id", "note"]]
+    assert df["complete"].all()
+    assert set(df["status"]) >= {"uppnatt", "delvis", "ej_uppnatt"}
+    goals = goal_status(df)
+    assert len(goals) == 7 and set(goals["status"]) >= {"uppnatt", "delvis", "ej_uppnatt"}
+
+    # loans per inhabitant, organisation: Jan-Aug 2026 loans / all inhabitants (2026 population not
+    # yet published: 2025 is used and noted)
+    pop = tables.population
+    year = 2026 if (pop["year"] == 2026).any() else int(pop["year"].max())
+    inhabitants = float(pop.loc[pop["year"] == year, "population"].sum())
+    row = df.set_index("indicator_id").loc["utlan_per_invanare"]
+    assert row["value"] == pytest.approx(_loans_between(tables, "2026-01-01", "2026-08-01") / inhabitants)
+    assert row["previous"] == pytest.approx(
+        _loans_between(tables, "2025-01-01", "2025-08-01") / float(pop.loc[pop["year"] == 2025, "population"].sum())
+    )
+    assert not math.isnan(row["forecast"]) and row["forecast_low"] < row["forecast"] < row["forecast_high"]
+
+    # total visits T2 2026 vs T2 2025
+    v = tables.visits
+    t2 = v[(v["date"] >= pd.Timestamp("2026-01-01")) & (v["date"] <= pd.Timestamp("2026-08-31"))]["visits"].sum()
+    t2_prev = v[(v["date"] >= pd.Timestamp("2025-01-01")) & (v["date"] <= pd.Timestamp("2025-08-31"))]["visits"].sum()
+    vis = df.set_index("indicator_id").loc["besok_totalt"]
+    assert vis["value"] == pytest.approx(t2) and vis["change_pct"] == pytest.approx((t2 / t2_prev - 1) * 100)
+
+    # bemötande top-2-box: no 2026 wave yet, so the 2025 wave is shown and noted
+    s = tables.survey
+    b = s[(s["wave"] == 2025) & (s["item"] == "bemotande") & s["value"].notna()]
+    bem = df.set_index("indicator_id").loc["bemotande_t2b"]
+    assert bem["n"] == len(b)
+    assert bem["value"] == pytest.approx((b["value"] >= 4).mean() * 100)
+    assert bem["ci_low"] < bem["value"] < bem["ci_high"]
+    assert "senaste enkät 2025" in bem["note"]
+
+
+def test_whole_city_units_and_unit_comparison(tables: Tables, plan) -> None:
+    comp = unit_comparison(plan, tables, "utlan_per_invanare", 2026, "T2").set_index("unit_id")
+    assert len(comp) == 15
+    for unit in ("stadsbiblioteket", "bokbuss_norr", "bokbuss_syd"):
+        assert math.isnan(comp.loc[unit, "value"]) and "hela kommunen" in comp.loc[unit, "note"]
+    assert comp.loc["gottsunda", "value"] > 0
+    counts = unit_comparison(plan, tables, "besok_totalt", 2026, "T2").set_index("unit_id")
+    assert counts.loc["stadsbiblioteket", "value"] > counts.loc["gottsunda", "value"] > 0
+
+
+def test_full_year_2026_is_incomplete_and_not_compared(tables: Tables, plan) -> None:
+    df = followup(plan, tables, 2026, "helar")
+    loans = df.set_index("indicator_id").loc["utlan_per_invanare"]
+    assert not loans["complete"] and loans["status"] == "ingen_data"
+    assert "data t.o.m. 2026-10-31" in loans["note"]
+    mon = monthly(plan, tables, "besok_totalt", 2026)
+    assert mon["value"].iloc[:10].notna().all() and mon["value"].iloc[10:].isna().all()
+
+
+def test_trend_over_the_years(tables: Tables, plan) -> None:
+    tr = trend(plan, tables, "besok_totalt", "helar")
+    assert list(tr["year"]) == list(range(2019, 2027))
+    by_year = tr.set_index("year")
+    assert by_year.loc[2020, "value"] < 0.8 * by_year.loc[2019, "value"]  # the pandemic dip
+    assert not by_year.loc[2026, "complete"]
+
+
+def test_forecast_back_test_t2_against_actual_full_year(tables: Tables, plan) -> None:
+    """Forecast at T2 2023-2025 vs the actual full year, every non-survey indicator, organisation:
+    the actual value lies in the stated range most of the time, and the median error is small."""
+    m = Model(plan, tables)
+    hits, errors = [], []
+    for year in (2023, 2024, 2025):
+        for ind in plan.indicators:
+            if ind.is_survey:
+                continue
+            sel = m.selection(None)
+            f = m.forecast(ind, sel, parse_period(year, "T2"))
+            actual = m.value(ind, sel, parse_period(year, "helar")).value
+            assert not math.isnan(f.value), (ind.id, year)
+            hits.append(f.low <= actual <= f.high)
+            errors.append(abs(f.value / actual - 1))
+    assert np.mean(hits) >= 0.7, np.mean(hits)
+    assert np.median(errors) < 0.03, np.median(errors)
