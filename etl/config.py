@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from etl.tables import COLUMNS, KINDS
+from etl.tables import COLUMNS, KINDS, SURVEY_ITEMS
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -74,7 +74,9 @@ class UnitsFile(_Model):
 
 
 # --------------------------------------------------------------------------- sources.yaml
-Layout = Literal["long", "months_as_columns"]
+#: ``long``: one row per record; ``months_as_columns``: one column per month (value in the cells);
+#: ``transactions``: one row per circulation event (Koha ``statistics``-like), aggregated to months.
+Layout = Literal["long", "months_as_columns", "transactions"]
 CounterMode = Literal["in", "in_out", "cumulative"]
 
 
@@ -101,6 +103,30 @@ class Source(_Model):
     encoding: str | None = None  # CSV only; None = detect (UTF-8 with/without BOM, cp1252)
     delimiter: str | None = None  # CSV only; None = sniff
     dayfirst: bool = True
+    #: months_as_columns: the field the month cells hold (default: ``loans`` for loans, else the
+    #: kind's measure, e.g. ``population``); a row field ``measure`` with value_labels may instead
+    #: name the field per row (rows "Utlån" / "Omlån").
+    value_field: str | None = None
+    #: transactions: timestamps are UTC (Sierra ``transaction_gmt``) and are moved to local time.
+    timestamps_utc: bool = False
+
+    @model_validator(mode="after")
+    def _transactions_are_loans(self) -> "Source":
+        if self.layout == "transactions" and self.kind != "loans":
+            raise ValueError("layout: transactions gäller bara kind: loans; ändra layout eller kind")
+        return self
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> "Source":
+        allowed = RAW_FIELDS[self.kind]
+        for key in ("columns", "value_labels", "constants"):
+            unknown = sorted(set(getattr(self, key)) - set(allowed))
+            if unknown:
+                raise ValueError(
+                    f"{key}: okända fält {unknown} för kind {self.kind}; tillåtna fält: "
+                    + ", ".join(allowed)
+                )
+        return self
 
     @model_validator(mode="after")
     def _counter_mode_for_visits(self) -> "Source":
@@ -242,11 +268,12 @@ def store_url(settings: Settings | None = None, path: Path | None = None) -> str
 
 #: Canonical fields a source may map (tidy columns plus pre-normalisation fields).
 RAW_FIELDS: dict[str, tuple[str, ...]] = {
-    "loans": tuple(COLUMNS["loans"]) + ("unit", "year", "loans", "period"),
-    "visits": tuple(COLUMNS["visits"]) + ("unit", "time", "in", "out", "total", "sensor"),
-    "events": tuple(COLUMNS["events"]) + ("unit",),
+    "loans": tuple(COLUMNS["loans"])
+    + ("unit", "year", "loans", "period", "measure", "date", "type", "borrower", "category"),
+    "visits": tuple(COLUMNS["visits"]) + ("unit", "time", "in", "out", "total", "sensor", "year", "month"),
+    "events": tuple(COLUMNS["events"]) + ("unit", "time"),
     "opening_hours": tuple(COLUMNS["opening_hours"]) + ("unit",),
-    "survey": tuple(COLUMNS["survey"]) + ("unit", "timestamp"),
-    "population": tuple(COLUMNS["population"]) + ("age",),
+    "survey": tuple(COLUMNS["survey"]) + ("unit", "timestamp") + tuple(SURVEY_ITEMS),
+    "population": tuple(COLUMNS["population"]) + ("age", "unit"),
 }
 assert set(RAW_FIELDS) == set(KINDS)

@@ -1,0 +1,179 @@
+"""``bibplan load``, ``bibplan check`` and ``bibplan status``: the data commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl.config import ConfigError, data_dir, store_url
+from etl.problems import PROBLEM_COLUMNS_SV, Problem
+from etl.tables import KIND_LABELS_SV
+
+STATUS_SV = {"stored": "sparad", "unchanged": "oförändrad (redan laddad)", "rejected": "avvisad",
+             "unmatched": "okänd fil"}
+#: Show the progress bar only when a load takes longer than this (seconds).
+PROGRESS_AFTER = 0.5
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped or captured: wide enough that messages stay readable
+        console = Console(highlight=False, width=max(console.width, 160))
+    return console
+
+
+def _config_error(console: Console, exc: ConfigError) -> None:
+    console.print(f"[bold red]{exc}[/]")
+    sys.exit(2)
+
+
+def _int(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def print_problems(console: Console, problems: Iterable[Problem]) -> None:
+    """All problems as one table with the Swedish column names."""
+    problems = list(problems)
+    if not problems:
+        return
+    table = Table(title="Problem", expand=False)
+    for key, label in PROBLEM_COLUMNS_SV.items():
+        if key == "message":
+            table.add_column(label, ratio=1, min_width=40, overflow="fold")
+        else:
+            table.add_column(label, no_wrap=key in ("severity", "row"), overflow="fold", max_width=30)
+    for p in problems:
+        style = "red" if p.is_error else "yellow"
+        table.add_row(f"[{style}]{p.severity}[/]", p.file, p.sheet, "" if p.row is None else str(p.row),
+                      p.column, p.value, p.message)
+    console.print(table)
+
+
+class _LazyProgress:
+    """A rich progress bar that appears only once the work has taken more than a moment."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.started = time.perf_counter()
+        self.progress: Progress | None = None
+        self.task = None
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if self.progress is None:
+            if time.perf_counter() - self.started < PROGRESS_AFTER or done >= total:
+                return
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=self.console, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("Laddar", total=total)
+        self.progress.update(self.task, completed=done, description=f"Laddar {name}")
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@click.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--store", "url", default=None, help="Databas-URL (standard: settings.yaml / BIBPLAN_STORE_URL).")
+@click.option("--user", default=None, help="Vem som laddar (standard: inloggad användare).")
+def load(directory: Path | None, url: str | None, user: str | None) -> None:
+    """Ladda exporterna i DIRECTORY (standard: den konfigurerade datakatalogen)."""
+    from etl.pipeline import load_dir
+    from etl.store import Store
+
+    console = _console()
+    progress = _LazyProgress(console)
+    try:
+        directory = directory or data_dir()
+        store = Store(url or store_url())
+        report = load_dir(directory, store, user=user, progress=progress)
+    except ConfigError as exc:
+        progress.stop()
+        _config_error(console, exc)
+        return
+    progress.stop()
+    table = Table("Fil", "Typ", "Status", "Rader tillagda", "Rader ersatta", "Fel", "Varningar",
+                  title=f"Laddning {report.load_id} från {directory}")
+    for f in report.files:
+        style = "red" if f.errors else ("yellow" if f.warnings else "")
+        table.add_row(f.file, KIND_LABELS_SV.get(f.kind, f.kind), f"[{style}]{STATUS_SV[f.status]}[/]" if style
+                      else STATUS_SV[f.status], _int(f.rows_added), _int(f.rows_replaced), str(f.errors),
+                      str(f.warnings))
+    console.print(table)
+    print_problems(console, report.problems)
+    rejected = sum(f.status in ("rejected", "unmatched") for f in report.files)
+    console.print(f"{_int(report.rows_added)} rader sparade, {_int(report.rows_replaced)} ersatta, "
+                  f"{rejected} filer avvisade.")
+    if report.has_errors:
+        console.print("[red]Filer med fel har inte laddats; rätta felen ovan och ladda igen.[/]")
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Katalog med units.yaml och sources.yaml (standard: filernas katalog om den har "
+                   "sources.yaml, annars den konfigurerade datakatalogen).")
+def check(files: tuple[Path, ...], config_dir: Path | None) -> None:
+    """Kontrollera FILES mot konfigurationen och visa problemen; inget sparas."""
+    from etl.pipeline import check_paths, load_config
+
+    console = _console()
+    if config_dir is None:
+        parents = {f.resolve().parent for f in files}
+        here = next(iter(parents)) if len(parents) == 1 else None
+        config_dir = here if here is not None and (here / "sources.yaml").exists() else data_dir()
+    try:
+        result = check_paths(files, load_config(config_dir))
+    except ConfigError as exc:
+        _config_error(console, exc)
+        return
+    table = Table("Fil", "Källa", "Typ", "Period (skulle ersättas)", "Rader", "Fel", "Varningar",
+                  title="Kontroll (inget sparas)")
+    for f in result.files:
+        errors = sum(p.is_error for p in f.problems)
+        spans = f.replaces()
+        period = "" if spans.empty else f"{str(spans['first'].min())[:10]} – {str(spans['last'].max())[:10]}"
+        table.add_row(f.path.name, f.source.id if f.source else "", KIND_LABELS_SV.get(f.kind, f.kind), period,
+                      _int(0 if f.frame is None or f.has_errors else len(f.frame)), str(errors),
+                      str(len(f.problems) - errors))
+    console.print(table)
+    print_problems(console, result.problems)
+    if result.has_errors:
+        console.print("[red]Det finns fel: filer med fel skulle avvisas i sin helhet vid laddning.[/]")
+        sys.exit(1)
+    console.print("Inga fel.")
+
+
+@click.command()
+@click.option("--store", "url", default=None, help="Databas-URL (standard: settings.yaml / BIBPLAN_STORE_URL).")
+def status(url: str | None) -> None:
+    """Visa vad som är laddat: per typ och enhet, första och sista period, rader och varningar."""
+    from etl.store import Store
+
+    console = _console()
+    try:
+        store = Store(url or store_url())
+    except ConfigError as exc:
+        _config_error(console, exc)
+        return
+    df = store.status()
+    if df.empty:
+        console.print("Inget är laddat ännu. Kör: bibplan load")
+        return
+    table = Table("Typ", "Enhet", "Första period", "Sista period", "Rader", "Senast laddad", "Varningar",
+                  title="Laddade data")
+    for r in df.itertuples(index=False):
+        table.add_row(KIND_LABELS_SV.get(r.kind, r.kind), str(r.unit_id), r.first_period, r.last_period,
+                      _int(r.rows), "" if r.last_load is None else str(r.last_load)[:16], str(r.warnings))
+    console.print(table)
+    last = store.last_data_date()
+    console.print(f"Data t.o.m. {last.isoformat() if last else '–'}.")

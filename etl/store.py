@@ -1,0 +1,524 @@
+"""Store step: the tidy tables, loads, problems and comments in SQL (SQLAlchemy Core).
+
+SQLite by default, PostgreSQL by URL.  The schema is created and upgraded by the code: the
+``schema_version`` table records which of :data:`MIGRATIONS` have run.  Every data row carries its
+trace columns (load, file, sheet, Excel row).  A file is stored in one transaction: the rows of its
+kind whose unit and period it covers are deleted, then its rows are inserted (a corrected re-export
+replaces, never adds).  Comments are append-only: a save is a new version, nothing is updated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from etl.problems import Problem, to_frame
+from etl.tables import COLUMNS, KINDS, PERIOD_COLUMN, TRACE_COLUMNS, UNIT_COLUMNS, Tables
+
+SECTIONS = ("analys", "atgarder")
+
+_SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
+    "datetime64[s]": sa.Date,
+    "category": lambda: sa.String(200),
+    "str": sa.Text,
+    "Int64": sa.BigInteger,
+    "float64": sa.Float,
+    "bool": sa.Boolean,
+}
+
+metadata = sa.MetaData()
+
+sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, primary_key=True),
+         sa.Column("applied_at", sa.DateTime, nullable=False))
+loads_t = sa.Table(
+    "loads", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("user", sa.String(200), nullable=False),
+    sa.Column("data_dir", sa.Text, nullable=False, default=""),
+    sa.Column("rows_added", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_replaced", sa.Integer, nullable=False, default=0),
+    sa.Column("undone_at", sa.DateTime),
+)
+load_files_t = sa.Table(
+    "load_files", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=False, index=True),
+    sa.Column("file", sa.Text, nullable=False),
+    sa.Column("source_id", sa.String(200), nullable=False, default=""),
+    sa.Column("kind", sa.String(40), nullable=False, default=""),
+    sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),  # stored, unchanged, rejected, unmatched, undone
+    sa.Column("rows_added", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_replaced", sa.Integer, nullable=False, default=0),
+    sa.Column("errors", sa.Integer, nullable=False, default=0),
+    sa.Column("warnings", sa.Integer, nullable=False, default=0),
+)
+problems_t = sa.Table(
+    "problems", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("load_id", sa.Integer, sa.ForeignKey("loads.id"), nullable=False, index=True),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("code", sa.String(60), nullable=False),
+    sa.Column("file", sa.Text, nullable=False, default=""),
+    sa.Column("sheet", sa.Text, nullable=False, default=""),
+    sa.Column("row", sa.Integer),
+    sa.Column("column", sa.Text, nullable=False, default=""),
+    sa.Column("value", sa.Text, nullable=False, default=""),
+    sa.Column("message", sa.Text, nullable=False),
+)
+comments_t = sa.Table(
+    "comments", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("goal_id", sa.String(100), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("period", sa.String(20), nullable=False),
+    sa.Column("unit_id", sa.String(100)),
+    sa.Column("section", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+    sa.Index("ix_comments_key", "goal_id", "year", "period", "unit_id", "section"),
+)
+units_t = sa.Table(
+    "units", metadata,
+    *[sa.Column(c, sa.String(200), primary_key=(c == "unit_id")) for c in UNIT_COLUMNS],
+)
+
+
+def _unit_col(kind: str) -> str:
+    return "district" if kind == "population" else "unit_id"
+
+
+KIND_TABLES: dict[str, sa.Table] = {
+    kind: sa.Table(
+        kind, metadata,
+        *[sa.Column(c, _SQL_TYPES[t]()) for c, t in COLUMNS[kind].items()],
+        sa.Column("load_id", sa.Integer, nullable=False),
+        sa.Column("source_file", sa.Text, nullable=False),
+        sa.Column("source_sheet", sa.Text, nullable=False),
+        sa.Column("source_row", sa.Integer),
+        # The load whose file replaced this row (a corrected re-export); NULL = current.  Replaced
+        # rows are kept so that a load can be undone exactly.
+        sa.Column("replaced_by", sa.Integer),
+        sa.Index(f"ix_{kind}_unit_period", _unit_col(kind), PERIOD_COLUMN[kind]),
+    )
+    for kind in KINDS
+}
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+def _v2(conn: Connection) -> None:
+    """Keep replaced rows (``replaced_by``) and record undone loads (``loads.undone_at``)."""
+    inspector = sa.inspect(conn)
+    for table, column, sql_type in [(k, "replaced_by", "INTEGER") for k in KINDS] + [("loads", "undone_at", "TIMESTAMP")]:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            conn.execute(sa.text(f'ALTER TABLE "{table}" ADD COLUMN {column} {sql_type}'))
+
+
+#: Ordered schema migrations; version = position + 1.  Append, never edit.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+
+
+class UndoError(Exception):
+    """A load cannot be undone (a later load replaced part of it); ``str()`` is Swedish."""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    goal_id: str
+    year: int
+    period: str
+    unit_id: str | None
+    section: str
+    text: str
+    author: str
+    saved_at: dt.datetime
+
+
+@dataclass
+class StoredFile:
+    """What storing one file did."""
+
+    rows_added: int
+    rows_replaced: int
+
+
+class Store:
+    """The data store.  ``Store(url)`` creates or upgrades the schema."""
+
+    def __init__(self, url: str):
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30}
+        self.engine: Engine = sa.create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.upgrade()
+
+    # ------------------------------------------------------------------ schema
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("schema_version"):
+                return 0
+            return conn.execute(sa.text("SELECT COALESCE(MAX(version), 0) FROM schema_version")).scalar_one()
+
+    def upgrade(self) -> None:
+        current = self.schema_version()
+        for version, migrate in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            with self.engine.begin() as conn:
+                migrate(conn)
+                conn.execute(metadata.tables["schema_version"].insert(),
+                             {"version": version, "applied_at": _now()})
+
+    # ------------------------------------------------------------------ loads
+    def begin_load(self, user: str | None = None, data_dir: str = "") -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(loads_t.insert().values(
+                started_at=_now(), user=user or _user(), data_dir=data_dir)).inserted_primary_key[0]
+
+    def finish_load(self, load_id: int) -> None:
+        with self.engine.begin() as conn:
+            totals = conn.execute(sa.select(
+                sa.func.coalesce(sa.func.sum(load_files_t.c.rows_added), 0),
+                sa.func.coalesce(sa.func.sum(load_files_t.c.rows_replaced), 0),
+            ).where(load_files_t.c.load_id == load_id)).one()
+            conn.execute(loads_t.update().where(loads_t.c.id == load_id).values(
+                finished_at=_now(), rows_added=totals[0], rows_replaced=totals[1]))
+
+    def has_file(self, content_hash: str) -> bool:
+        """True when a file with this content is already stored."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(load_files_t.c.id).where(
+                load_files_t.c.content_hash == content_hash, load_files_t.c.status == "stored").limit(1)).first() is not None
+
+    def record_file(self, load_id: int, file: str, *, source_id: str = "", kind: str = "", content_hash: str,
+                    status: str, problems: list[Problem], frame: pd.DataFrame | None = None) -> StoredFile:
+        """Record a file of a load; with ``status == "stored"`` also replace and insert its rows, all in
+        one transaction (if anything fails, the store keeps what it had)."""
+        result = StoredFile(0, 0)
+        with self.engine.begin() as conn:
+            if status == "stored" and frame is not None:
+                result = self._replace(conn, load_id, kind, frame)
+            conn.execute(load_files_t.insert().values(
+                load_id=load_id, file=file, source_id=source_id, kind=kind, content_hash=content_hash,
+                status=status, rows_added=result.rows_added, rows_replaced=result.rows_replaced,
+                errors=sum(p.is_error for p in problems), warnings=sum(not p.is_error for p in problems)))
+            if problems:
+                conn.execute(problems_t.insert(), [
+                    {"load_id": load_id, "severity": p.severity, "code": p.code, "file": p.file,
+                     "sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value,
+                     "message": p.message} for p in problems])
+        return result
+
+    def _replace(self, conn: Connection, load_id: int, kind: str, frame: pd.DataFrame) -> StoredFile:
+        table = KIND_TABLES[kind]
+        unit_col, period_col = _unit_col(kind), PERIOD_COLUMN[kind]
+        replaced = 0
+        if not frame.empty:
+            spans = frame.groupby(unit_col, observed=True)[period_col].agg(["min", "max"])
+            for unit, (lo, hi) in spans.iterrows():
+                lo, hi = _py(lo), _py(hi)
+                replaced += conn.execute(table.update().where(
+                    table.c[unit_col] == str(unit), table.c[period_col].between(lo, hi),
+                    table.c.replaced_by.is_(None)).values(replaced_by=load_id)).rowcount
+        frame = frame.assign(load_id=load_id)
+        cols = list(COLUMNS[kind]) + list(TRACE_COLUMNS)
+        records = _records(frame, kind, cols, sqlite=self.engine.dialect.name == "sqlite")
+        if records:
+            if self.engine.dialect.name == "sqlite":
+                names = ", ".join(f'"{c}"' for c in cols)
+                marks = ", ".join("?" for _ in cols)
+                conn.exec_driver_sql(f'INSERT INTO "{kind}" ({names}) VALUES ({marks})', records)
+            else:
+                conn.execute(table.insert(), [dict(zip(cols, r)) for r in records])
+        return StoredFile(len(records), replaced)
+
+    def set_units(self, units: pd.DataFrame) -> None:
+        """Replace the unit register (from units.yaml) in the store."""
+        with self.engine.begin() as conn:
+            conn.execute(units_t.delete())
+            if len(units):
+                conn.execute(units_t.insert(), [
+                    {c: (None if pd.isna(v) else str(v)) for c, v in zip(UNIT_COLUMNS, row)}
+                    for row in units[list(UNIT_COLUMNS)].itertuples(index=False)])
+
+    # ------------------------------------------------------------------ reading
+    def read_tables(self) -> Tables:
+        """All tidy tables (canonical columns and dtypes) plus the unit register."""
+        out: dict[str, pd.DataFrame] = {}
+        with self.engine.connect() as conn:
+            for kind in KINDS:
+                out[kind] = self._read_kind(conn, kind)
+            rows = conn.execute(sa.select(*[units_t.c[c] for c in UNIT_COLUMNS]).order_by(units_t.c.unit_id)).fetchall()
+            out["units"] = _frame(rows, UNIT_COLUMNS)
+        return Tables(**out)
+
+    def read_kind(self, kind: str) -> pd.DataFrame:
+        """One tidy table (canonical columns and dtypes)."""
+        with self.engine.connect() as conn:
+            return self._read_kind(conn, kind)
+
+    @staticmethod
+    def _read_kind(conn: Connection, kind: str) -> pd.DataFrame:
+        table = KIND_TABLES[kind]
+        query = sa.select(*[table.c[c] for c in COLUMNS[kind]]).where(table.c.replaced_by.is_(None))
+        # Plain DB-API fetch: no per-row result processing (dates arrive as ISO text or date objects,
+        # booleans as 0/1); the columns are converted vectorised in _frame.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(str(query.compile(dialect=conn.dialect)))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return _frame(rows, COLUMNS[kind])
+
+    def status(self) -> pd.DataFrame:
+        """What is loaded: kind, unit_id, first_period, last_period, rows, last_load, warnings."""
+        parts = []
+        with self.engine.connect() as conn:
+            loads = dict(conn.execute(sa.select(loads_t.c.id, loads_t.c.finished_at)).all())
+            warn = {(lid, f): n for lid, f, n in conn.execute(
+                sa.select(problems_t.c.load_id, problems_t.c.file, sa.func.count())
+                .where(problems_t.c.severity == "varning")
+                .group_by(problems_t.c.load_id, problems_t.c.file)).all()}
+            for kind in KINDS:
+                t = KIND_TABLES[kind]
+                unit, period = t.c[_unit_col(kind)], t.c[PERIOD_COLUMN[kind]]
+                current = t.c.replaced_by.is_(None)
+                for u, lo, hi, n, last in conn.execute(sa.select(
+                        unit, sa.func.min(period), sa.func.max(period), sa.func.count(), sa.func.max(t.c.load_id))
+                        .where(current).group_by(unit).order_by(unit)).all():
+                    sources = conn.execute(sa.select(t.c.load_id, t.c.source_file).distinct()
+                                           .where(unit == u, current)).all()
+                    parts.append({"kind": kind, "unit_id": u, "first_period": _period_text(lo),
+                                  "last_period": _period_text(hi), "rows": int(n),
+                                  "last_load": loads.get(last),
+                                  "warnings": int(sum(warn.get((lid, f), 0) for lid, f in sources))})
+        cols = ["kind", "unit_id", "first_period", "last_period", "rows", "last_load", "warnings"]
+        return pd.DataFrame(parts, columns=cols)
+
+    def problems(self, load_id: int | None = None) -> pd.DataFrame:
+        """Problems of one load, or (``None``) the outstanding ones: those of the latest load of
+        each file.  Columns of ``etl.problems.to_frame`` plus ``load_id`` and ``loaded_at``."""
+        with self.engine.connect() as conn:
+            q = sa.select(problems_t, loads_t.c.started_at.label("loaded_at")).join(
+                loads_t, loads_t.c.id == problems_t.c.load_id)
+            if load_id is not None:
+                q = q.where(problems_t.c.load_id == load_id)
+            else:
+                latest = sa.select(load_files_t.c.file, sa.func.max(load_files_t.c.load_id).label("lid")) \
+                    .where(load_files_t.c.status != "unchanged").group_by(load_files_t.c.file).subquery()
+                q = q.join(latest, sa.and_(latest.c.file == problems_t.c.file, latest.c.lid == problems_t.c.load_id))
+            rows = conn.execute(q.order_by(problems_t.c.id)).mappings().all()
+        base = to_frame([])
+        if not rows:
+            return base.assign(load_id=pd.Series(dtype="Int64"), loaded_at=pd.Series(dtype="datetime64[s]"))
+        df = pd.DataFrame([dict(r) for r in rows])
+        out = df[list(base.columns) + ["load_id", "loaded_at"]].copy()
+        out["row"] = out["row"].astype("Int64")
+        out["load_id"] = out["load_id"].astype("Int64")
+        return out
+
+    def loads(self) -> pd.DataFrame:
+        """One row per load: id, started_at, finished_at, user, data_dir, rows_added, rows_replaced,
+        files (list of {file, source_id, kind, content_hash, status, rows_added, rows_replaced, errors,
+        warnings})."""
+        with self.engine.connect() as conn:
+            loads = conn.execute(sa.select(loads_t).order_by(loads_t.c.id)).mappings().all()
+            files = conn.execute(sa.select(load_files_t).order_by(load_files_t.c.id)).mappings().all()
+        by_load: dict[int, list[dict[str, Any]]] = {}
+        for f in files:
+            d = dict(f)
+            by_load.setdefault(d.pop("load_id"), []).append({k: v for k, v in d.items() if k != "id"})
+        cols = [c.name for c in loads_t.c] + ["files"]
+        return pd.DataFrame([{**dict(r), "files": by_load.get(r["id"], [])} for r in loads], columns=cols)
+
+    def data_version(self) -> int:
+        """Grows whenever a load stores rows or is undone (the app polls it to reload)."""
+        with self.engine.connect() as conn:
+            stored = conn.execute(sa.select(sa.func.count()).select_from(load_files_t)
+                                  .where(load_files_t.c.status.in_(("stored", "undone")))).scalar_one()
+            undone = conn.execute(sa.select(sa.func.count()).select_from(loads_t)
+                                  .where(loads_t.c.undone_at.is_not(None))).scalar_one()
+        return int(stored) + int(undone)
+
+    def undo_load(self, load_id: int) -> int:
+        """Undo a load exactly: remove the rows it added and bring back the rows it replaced, in one
+        transaction.  Raises :class:`UndoError` if a later load replaced rows of this one (undo that
+        one first).  Returns the number of rows removed."""
+        with self.engine.begin() as conn:
+            load = conn.execute(sa.select(loads_t.c.undone_at).where(loads_t.c.id == load_id)).first()
+            if load is None:
+                raise UndoError(f"Laddning {load_id} finns inte.")
+            if load.undone_at is not None:
+                raise UndoError(f"Laddning {load_id} är redan ångrad.")
+            for t in KIND_TABLES.values():
+                later = conn.execute(sa.select(t.c.replaced_by).where(
+                    t.c.load_id == load_id, t.c.replaced_by.is_not(None), t.c.replaced_by != load_id).limit(1)).scalar()
+                if later is not None:
+                    raise UndoError(f"Laddning {load_id} kan inte ångras: laddning {later} har ersatt delar av "
+                                    f"den. Ångra laddning {later} först.")
+            removed = 0
+            for t in KIND_TABLES.values():
+                removed += conn.execute(t.delete().where(t.c.load_id == load_id)).rowcount
+                conn.execute(t.update().where(t.c.replaced_by == load_id).values(replaced_by=None))
+            conn.execute(load_files_t.update().where(load_files_t.c.load_id == load_id,
+                                                     load_files_t.c.status == "stored").values(status="undone"))
+            conn.execute(loads_t.update().where(loads_t.c.id == load_id).values(undone_at=_now()))
+        return removed
+
+    def last_data_date(self) -> dt.date | None:
+        """The last date with data ("data t.o.m."): the last visit day or the end of the last loan month."""
+        visits, loans = KIND_TABLES["visits"], KIND_TABLES["loans"]
+        with self.engine.connect() as conn:
+            v = conn.execute(sa.select(sa.func.max(visits.c.date)).where(visits.c.replaced_by.is_(None))).scalar()
+            m = conn.execute(sa.select(sa.func.max(loans.c.month)).where(loans.c.replaced_by.is_(None))).scalar()
+        dates = []
+        if v is not None:
+            dates.append(_to_date(v))
+        if m is not None:
+            first = _to_date(m)
+            nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+            dates.append(nxt - dt.timedelta(days=1))
+        return max(dates) if dates else None
+
+    # ------------------------------------------------------------------ comments
+    def add_comment(self, goal_id: str, year: int, period: str, unit_id: str | None, section: str,
+                    text: str, author: str) -> int:
+        """Save a new version of a comment (nothing is ever overwritten); returns its id."""
+        if section not in SECTIONS:
+            raise ValueError(f"section must be one of {SECTIONS}, not {section!r}")
+        with self.engine.begin() as conn:
+            return conn.execute(comments_t.insert().values(
+                goal_id=goal_id, year=int(year), period=period, unit_id=unit_id, section=section,
+                text=text, author=author, saved_at=_now())).inserted_primary_key[0]
+
+    def _comment_rows(self, goal_id: str, year: int, period: str, unit_id: str | None,
+                      section: str | None = None) -> list[Comment]:
+        c = comments_t.c
+        q = sa.select(comments_t).where(c.goal_id == goal_id, c.year == int(year), c.period == period,
+                                        c.unit_id.is_(None) if unit_id is None else c.unit_id == unit_id)
+        if section is not None:
+            q = q.where(c.section == section)
+        with self.engine.connect() as conn:
+            return [Comment(**dict(r)) for r in conn.execute(q.order_by(c.id)).mappings().all()]
+
+    def comments(self, goal_id: str, year: int, period: str, unit_id: str | None) -> dict[str, Comment]:
+        """The latest version per section."""
+        return {cm.section: cm for cm in self._comment_rows(goal_id, year, period, unit_id)}
+
+    def comment_history(self, goal_id: str, year: int, period: str, unit_id: str | None,
+                        section: str) -> list[Comment]:
+        """Every saved version of one comment, oldest first."""
+        return self._comment_rows(goal_id, year, period, unit_id, section)
+
+
+# ---------------------------------------------------------------------- helpers
+def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "okänd"
+
+
+def _py(v: Any) -> Any:
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _to_date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def _period_text(v: Any) -> str:
+    return "" if v is None else str(v)[:10]
+
+
+def _records(frame: pd.DataFrame, kind: str, cols: list[str], sqlite: bool) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain Python values (None for missing), built column-wise."""
+    types = {**COLUMNS[kind], "load_id": "Int64", "source_file": "str", "source_sheet": "str", "source_row": "Int64"}
+    columns = []
+    for c in cols:
+        s = frame[c] if c in frame else pd.Series([None] * len(frame))
+        t = types[c]
+        missing = s.isna().to_numpy()
+        if t == "datetime64[s]":
+            days = s.to_numpy(dtype="datetime64[D]")
+            vals = np.datetime_as_string(days, unit="D").astype(object) if sqlite else days.astype(object)
+        elif t == "Int64":
+            vals = s.to_numpy(dtype=np.float64, na_value=0).astype(np.int64).astype(object)
+        elif t == "float64":
+            vals = s.to_numpy(dtype=np.float64).astype(object)
+        elif t == "bool":
+            vals = s.to_numpy(dtype=bool, na_value=False).astype(object)
+        else:
+            vals = s.to_numpy(dtype=object)
+        if missing.any():
+            vals = vals.copy()
+            vals[missing] = None
+        columns.append(vals.tolist())
+    return list(zip(*columns))
+
+
+def _frame(rows: list[Any], dtypes: dict[str, str]) -> pd.DataFrame:
+    """Rows from the database -> a frame with the canonical dtypes, converted column by column."""
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_CATEGORY if t == "category" else t) for c, t in dtypes.items()})
+    data: dict[str, Any] = {}
+    for (name, dtype), column in zip(dtypes.items(), zip(*rows)):
+        values = np.fromiter(column, dtype=object, count=len(rows))
+        if dtype == "datetime64[s]":
+            codes, uniques = pd.factorize(values)
+            first = next((v for v in uniques if v is not None), None)
+            conv = pd.to_datetime(pd.Index(uniques, dtype=object), format="%Y-%m-%d" if isinstance(first, str) else None)
+            days = conv.to_numpy().astype("datetime64[s]")
+            data[name] = np.where(codes >= 0, days[np.maximum(codes, 0)], np.datetime64("NaT"))
+        elif dtype == "Int64":
+            data[name] = pd.Series(np.asarray(values, dtype=np.float64)).astype("Int64")
+        elif dtype == "float64":
+            data[name] = np.asarray(values, dtype=np.float64)
+        elif dtype == "bool":
+            data[name] = np.asarray(values, dtype=np.float64) > 0
+        elif dtype == "category":
+            data[name] = pd.Categorical(values)
+        else:
+            data[name] = pd.array(values, dtype="str")
+    return pd.DataFrame(data)
+
+
+_EMPTY_CATEGORY = pd.CategoricalDtype(pd.Index([], dtype="str"))

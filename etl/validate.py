@@ -1,0 +1,153 @@
+"""Validate step: checks on a tidy table, collecting every failure (never stopping at the first).
+
+Vectorised checks per kind: required fields, ranges (no negative counts, answers within the scale,
+KB category 101–120), dates in range, known units and no duplicates at the grain.  Each failing cell
+becomes one :class:`~etl.problems.Problem` carrying the file, sheet, Excel row and the header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+import numpy as np
+import pandas as pd
+
+from etl.headers import FIELD_LABELS_SV
+from etl.problems import Problem
+from etl.tables import GRAIN, PERIOD_COLUMN
+
+#: Fields that must be filled in, per kind.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "loans": ("month", "unit_id", "media_type", "audience", "genre", "initial_loans"),
+    "visits": ("date", "unit_id"),
+    "events": ("date", "unit_id", "title", "kb_category", "target_group"),
+    "opening_hours": ("unit_id", "valid_from", "weekday", "service", "opens", "closes"),
+    "survey": ("wave", "respondent_id", "unit_id", "item", "scale_max"),
+    "population": ("year", "district", "age_from", "population"),
+}
+
+#: Counts that may not be negative.
+NON_NEGATIVE: dict[str, tuple[str, ...]] = {
+    "loans": ("initial_loans", "renewals"),
+    "visits": ("visits",),
+    "events": ("participants",),
+    "opening_hours": (),
+    "survey": (),
+    "population": ("population",),
+}
+
+FIRST_YEAR = 1990
+MAX_PER_CHECK = 20
+
+
+def validate(kind: str, df: pd.DataFrame, *, file: str = "", sheet: str = "",
+             unit_ids: Collection[str] = (), skip_rows: Collection[int] = (),
+             today: dt.date | None = None) -> list[Problem]:
+    """All problems in the tidy table ``df`` of ``kind``.  Rows in ``skip_rows`` (Excel rows that
+    already have an error from an earlier step) are not reported again for missing values."""
+    v = _Validator(kind, df, file, sheet, set(skip_rows))
+    today = today or dt.date.today()
+    for col in REQUIRED[kind]:
+        missing = df[col].isna().to_numpy() & v.fresh
+        v.report(missing, "missing_value", col, f"{FIELD_LABELS_SV.get(col, col).capitalize()} saknas; "
+                 "fyll i värdet.")
+    for col in NON_NEGATIVE[kind]:
+        neg = (df[col] < 0).fillna(False).to_numpy(dtype=bool)
+        v.report(neg, "negative", col, "Antalet är negativt. Rätta värdet; ett antal kan inte vara "
+                 "mindre än 0.")
+    if kind == "events":
+        kb = df["kb_category"]
+        bad = ((kb < 101) | (kb > 120)).fillna(False).to_numpy(dtype=bool)
+        v.report(bad, "out_of_range", "kb_category", "KB-kategorin ska vara 101–120 (Publ101–Publ120).")
+    if kind == "survey":
+        val, top = df["value"], df["scale_max"].astype("float64")
+        bad = ((val < 1) | (val > top)).fillna(False).to_numpy(dtype=bool)
+        v.report(bad, "out_of_range", "value", "Svaret ligger utanför skalan (1–5, NKI 1–10). Rätta värdet "
+                 "eller ange skalan med constants: {scale_max: 10} i sources.yaml.", column_from="item")
+    if kind == "opening_hours":
+        bad = ((df["weekday"] < 1) | (df["weekday"] > 7)).fillna(False).to_numpy(dtype=bool)
+        v.report(bad, "out_of_range", "weekday", "Veckodagen ska vara 1 (måndag) – 7 (söndag).")
+        bad = (df["hours"] <= 0).fillna(False).to_numpy(dtype=bool)
+        v.report(bad, "out_of_range", "closes", "Stängningstiden är inte efter öppningstiden; rätta tiderna.")
+    if kind == "population":
+        bad = (df["age_to"] < df["age_from"]).fillna(False).to_numpy(dtype=bool)
+        v.report(bad, "out_of_range", "age_to", "Åldersgruppens övre gräns är lägre än den undre.")
+    _dates_in_range(v, kind, df, today)
+    if unit_ids and "unit_id" in df:
+        unknown = (~df["unit_id"].isin(list(unit_ids)) & df["unit_id"].notna()).to_numpy()
+        v.report(unknown, "unknown_unit", "unit_id", "Enheten finns inte i units.yaml; lägg till den där.")
+    _duplicates(v, kind, df)
+    return v.finish()
+
+
+def _dates_in_range(v: "_Validator", kind: str, df: pd.DataFrame, today: dt.date) -> None:
+    col = PERIOD_COLUMN[kind]
+    last_year = today.year + 1
+    if df[col].dtype.kind == "M":
+        years = df[col].dt.year
+        latest = np.datetime64(today, "s") if kind in ("loans", "visits") else np.datetime64(f"{last_year + 1}-01-01")
+        late = (df[col] > latest).fillna(False).to_numpy(dtype=bool)
+    else:
+        years = df[col].astype("float64")
+        late = (years > last_year).fillna(False).to_numpy(dtype=bool)
+    early = (years < FIRST_YEAR).fillna(False).to_numpy(dtype=bool)
+    v.report(early | late, "date_out_of_range", col, f"Datumet ligger utanför det rimliga intervallet "
+             f"({FIRST_YEAR}–{'i dag' if kind in ('loans', 'visits') else last_year}). Kontrollera datumet "
+             "(är det ett Excel-serienummer eller ett felskrivet år?).")
+
+
+def _duplicates(v: "_Validator", kind: str, df: pd.DataFrame) -> None:
+    key = list(GRAIN[kind])
+    if df.empty:
+        return
+    dup = df.duplicated(subset=key, keep=False).to_numpy()
+    if not dup.any():
+        return
+    rows = df["source_row"].to_numpy()
+    first = df.loc[dup].groupby(key, observed=True, dropna=False)["source_row"].transform("min")
+    first_of = dict(zip(df.index[dup], first.to_numpy()))
+    names = ", ".join(FIELD_LABELS_SV.get(k, k) for k in key)
+    mask = dup & (rows != np.array([first_of.get(i, -1) for i in df.index]))
+    for i in np.flatnonzero(mask):
+        v.add("duplicate", key[0], i, f"Raden är en dubblett av rad {first_of[df.index[i]]} (samma {names}). "
+              "Ta bort en av raderna.")
+
+
+class _Validator:
+    def __init__(self, kind: str, df: pd.DataFrame, file: str, sheet: str, skip_rows: set[int]):
+        self.kind, self.df, self.file, self.sheet = kind, df, file, sheet
+        self.columns: dict[str, str] = df.attrs.get("columns", {})
+        rows = df["source_row"].to_numpy() if "source_row" in df else np.zeros(len(df), dtype=int)
+        self.rows = rows
+        self.fresh = ~np.isin(rows, list(skip_rows)) if skip_rows else np.ones(len(df), dtype=bool)
+        self.problems: list[Problem] = []
+        self.counts: dict[str, int] = {}
+
+    def col(self, field: str) -> str:
+        return self.columns.get(field, FIELD_LABELS_SV.get(field, field))
+
+    def add(self, code: str, field: str, i: int, message: str, column: str | None = None) -> None:
+        n = self.counts[code + field] = self.counts.get(code + field, 0) + 1
+        if n > MAX_PER_CHECK:
+            return
+        value = self.df[field].iat[i]
+        row = self.rows[i]
+        self.problems.append(Problem(
+            "fel", code, message, file=self.file, sheet=self.sheet,
+            row=None if pd.isna(row) else int(row), column=column or self.col(field),
+            value="" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)))
+
+    def report(self, mask: np.ndarray, code: str, field: str, message: str, column_from: str = "") -> None:
+        for i in np.flatnonzero(mask):
+            column = self.col(str(self.df[column_from].iat[i])) if column_from else None
+            self.add(code, field, i, message, column)
+
+    def finish(self) -> list[Problem]:
+        for key, n in self.counts.items():
+            if n > MAX_PER_CHECK:
+                first = next(p for p in self.problems if key.startswith(p.code))
+                self.problems.append(Problem("fel", first.code, f"… och {n - MAX_PER_CHECK} rader till med "
+                                             "samma fel (endast de första visas).", file=self.file,
+                                             sheet=self.sheet, column=first.column))
+        return self.problems

@@ -1,0 +1,99 @@
+"""``bibplan load/check/status`` through click's CliRunner, config errors, transaction exports."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from etl.config import ConfigError
+from etl.pipeline import check_paths, load_config
+
+SOURCES = """\
+sources:
+  - {id: utlan, kind: loans, pattern: "utlan*.xlsx"}
+  - id: koha
+    kind: loans
+    pattern: "koha*.csv"
+    layout: transactions
+    value_labels:
+      category: {BARN: barn, UNG: unga, VUXEN: vuxna}
+"""
+HEADER = ["Månad", "Filial", "Medietyp", "Målgrupp", "Utlån"]
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("BIBPLAN_STORE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    monkeypatch.setenv("BIBPLAN_PSEUDONYM_KEY", "test-key")
+    return CliRunner()
+
+
+def test_load_check_status_exit_codes(env, data_dir, write_xlsx):
+    d = data_dir(SOURCES)
+    write_xlsx(d / "utlan_a.xlsx", [HEADER, ["2024-01", "Gottsunda", "Bok", "Barn", 10]])
+    ok = env.invoke(main, ["load", str(d)])
+    assert ok.exit_code == 0, ok.output
+    assert "utlan_a.xlsx" in ok.output and "sparad" in ok.output
+    status = env.invoke(main, ["status"])
+    assert status.exit_code == 0 and "gottsunda" in status.output and "Data t.o.m. 2024-01-31" in status.output
+
+    bad = write_xlsx(d / "utlan_b.xlsx", [HEADER, ["2024-02", "Gottsunda", "Bok", "Barn", "ca 300"]])
+    checked = env.invoke(main, ["check", str(bad)])
+    assert checked.exit_code == 1
+    assert "Allvarlighet" in checked.output and "ca 300" in checked.output and "│ 2 " in checked.output
+    loaded = env.invoke(main, ["load", str(d)])
+    assert loaded.exit_code == 1 and "avvisad" in loaded.output
+
+
+def test_config_error_names_file_and_key_and_exits_2(env, data_dir, write_xlsx):
+    d = data_dir("sources:\n  - {id: utlan, kind: lån, pattern: '*.xlsx'}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(d)
+    assert err.value.file.endswith("sources.yaml")
+    assert err.value.errors[0][0] == "sources[0] (utlan).kind"
+    assert "tillåtna värden" in err.value.errors[0][1]
+    result = env.invoke(main, ["load", str(d)])
+    assert result.exit_code == 2
+    assert "sources.yaml" in result.output and "sources[0] (utlan).kind" in result.output
+
+
+def test_visits_source_without_counter_mode_is_a_config_error(data_dir):
+    d = data_dir("sources:\n  - {id: besok, kind: visits, pattern: '*.csv'}\n")
+    with pytest.raises(ConfigError, match="counter_mode"):
+        load_config(d)
+
+
+def test_transactions_are_aggregated_and_borrowers_never_stored(env, data_dir, write_csv, tmp_path):
+    d = data_dir(SOURCES)
+    rows = [["datetime", "branch", "type", "itemtype", "categorycode", "borrowernumber"],
+            ["2024-01-05 10:00:00", "Gottsunda", "issue", "BK", "BARN", "90017"],
+            ["2024-01-05 10:01:00", "Gottsunda", "renew", "BK", "BARN", "90017"],
+            ["2024-01-06 11:00:00", "Gottsunda", "issue", "BK", "BARN", "90018"],
+            ["2024-01-06 12:00:00", "Gottsunda", "return", "BK", "BARN", "90018"],
+            ["2024-01-31 23:59:00", "Gottsunda", "localuse", "DVD", "VUXEN", "90019"],
+            ["2024-02-01 09:00:00", "Sävja bibliotek", "issue", "DVD", "VUXEN", "90019"]]
+    path = write_csv(d / "koha_2024.csv", rows, encoding="utf-8", delimiter=",")
+    res = check_paths([path], load_config(d)).files[0]
+    assert not res.has_errors, [str(p) for p in res.problems]
+    got = {(r.month.strftime("%Y-%m"), r.unit_id, r.media_type, r.audience): (r.initial_loans, r.renewals, r.source_row)
+           for r in res.frame.itertuples()}
+    assert got == {("2024-01", "gottsunda", "bok", "barn"): (2, 1, 2),
+                   ("2024-02", "savja", "film", "vuxna"): (1, 0, 7)}
+    assert env.invoke(main, ["load", str(d)]).exit_code == 0
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("cli.sqlite*"))
+    assert b"90017" not in stored and b"90019" not in stored
+
+
+def test_pseudonymise_is_a_keyed_hash_of_each_value():
+    import pyarrow as pa
+
+    from etl.transactions import pseudonymise
+
+    out = pseudonymise(pa.array(["17", "18", "17"]), b"k").to_pylist()
+    assert out == pseudonymise(["17", "18", "17"], b"k").to_pylist()
+    expect = hmac.new(b"k", b"17", hashlib.sha256).hexdigest()[:16]
+    assert out[0] == out[2] == expect and out[1] != expect
