@@ -1,0 +1,176 @@
+"""The Dash app factory: layout shell, router, URL state, downloads.
+
+Routing is hand-rolled with ``dcc.Location``: the page path picks the page, the query string holds
+the view (``year``, ``period``, ``unit``, ``goal``, ``lang``), so a copied link opens the same view.
+Every control that is part of the view has the id ``{"type": "ctl", "key": <name>}``; one callback
+writes their values back to the query string.  The router only listens to the path, so changing a
+control updates the URL without re-rendering the page; the page's own callbacks take the controls
+as inputs.  A language switch is a plain link (a full reload in the other language).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from dashboard import downloads, state
+from dashboard.coverage import unit_order
+from dashboard.data import DataSource
+from dashboard.formatting import fmt_date, month_names
+from dashboard.i18n import t
+from dashboard.pages import PAGES, data_page, goal, overview, present, units
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+PERIOD_LABELS: dict[str, tuple[str, str]] = {
+    "T1": ("T1 (jan–apr)", "T1 (Jan–Apr)"),
+    "T2": ("T2 (jan–aug)", "T2 (Jan–Aug)"),
+    "helar": ("Helår", "Full year"),
+    **{f"Q{q}": (f"Kvartal {q}", f"Quarter {q}") for q in range(1, 5)},
+}
+
+
+def period_options(lang: str) -> list[dict[str, str]]:
+    names = month_names(lang, "wide")
+    options = [{"label": PERIOD_LABELS[p][lang == "en"], "value": p} for p in ("T1", "T2", "helar")]
+    options += [{"label": PERIOD_LABELS[f"Q{q}"][lang == "en"], "value": f"Q{q}"} for q in range(1, 5)]
+    options += [{"label": names[m - 1].capitalize(), "value": f"M{m:02d}"} for m in range(1, 13)]
+    return options
+
+
+def header(ds: DataSource, view: state.ViewState, path: str) -> html.Header:
+    """The top bar: title, page links, year / period / unit pickers, data freshness, language."""
+    lang = view.lang
+    last = ds.last_data_date()
+    units = ds.units()
+    unit_opts = [{"label": t("whole_org", lang), "value": "ALLA"}] + [
+        {"label": str(r["name"]), "value": str(r["unit_id"])} for _, r in unit_order(units).iterrows()
+    ]
+    nav = html.Nav(
+        [
+            dcc.Link(t(p.label_key, lang), href=p.path + view.query(), id={"type": "nav", "key": p.name},
+                     className="nav-link" + (" active" if p.path == path else ""))
+            for p in PAGES
+        ],  # fmt: skip
+        className="main-nav",
+        **{"aria-label": t("app_title", lang)},
+    )
+    other = "en" if lang == "sv" else "sv"
+    pickers = html.Div(
+        [
+            html.Label([html.Span(t("year", lang), className="picker-label"),
+                        dcc.Dropdown(id=state.ctl("year"), options=[{"label": str(y), "value": y} for y in ds.years()],
+                                     value=view.year, clearable=False, searchable=False, className="picker picker-year")]),
+            html.Label([html.Span(t("period", lang), className="picker-label"),
+                        dcc.Dropdown(id=state.ctl("period"), options=period_options(lang), value=view.period,
+                                     clearable=False, searchable=False, className="picker picker-period")]),
+            html.Label([html.Span(t("unit", lang), className="picker-label"),
+                        dcc.Dropdown(id=state.ctl("unit"), options=unit_opts, value=view.unit or "ALLA",
+                                     clearable=False, className="picker picker-unit")]),
+        ],  # fmt: skip
+        className="pickers",
+    )
+    fresh = html.Div(
+        t("data_until", lang, date=fmt_date(last, lang)) if last else t("no_data_loaded", lang),
+        id="data-until",
+        className="data-until",
+    )
+    lang_link = html.A(t("lang_switch", lang), id="lang-link", href=path + view.with_(lang=other).query(),
+                       className="lang-link", hrefLang=other)  # fmt: skip
+    return html.Header(
+        [
+            html.Div([html.A(t("app_title", lang), href="/" + view.query(), className="brand"), nav, lang_link],
+                     className="topbar"),  # fmt: skip
+            html.Div([pickers, fresh], className="subbar"),
+        ],
+        className="app-header",
+    )
+
+
+def create_app(data: DataSource | None = None, **dash_kwargs: Any) -> Dash:
+    """Build the app on ``data`` (default: the configured store and plan)."""
+    ds = data or DataSource()
+    app = Dash(
+        __name__,
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        title=t("app_title"),
+        update_title=None,
+        **dash_kwargs,
+    )
+    app.layout = html.Div(
+        [
+            dcc.Location(id="url", refresh="callback-nav"),
+            dcc.Download(id="download"),
+            dcc.Store(id="author-store", storage_type="local"),
+            html.Div(id="header"),
+            html.Main(id="page", className="page"),
+        ],
+        id="shell",
+    )
+    app.bibplan_data = ds  # type: ignore[attr-defined]
+
+    @app.callback(
+        Output("header", "children"),
+        Output("page", "children"),
+        Output("shell", "className"),
+        Input("url", "pathname"),
+        State("url", "search"),
+    )
+    def route(pathname: str | None, search: str | None):
+        return render(ds, pathname or "/", search or "")
+
+    @app.callback(
+        Output("url", "search"),
+        Input({"type": "ctl", "key": ALL}, "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def sync_url(values: list[Any], search: str | None):
+        keys = [i["id"]["key"] for i in ctx.inputs_list[0]]
+        new = state.from_controls(search, dict(zip(keys, values)))
+        return new if new != (search or "") else no_update
+
+    @app.callback(
+        Output({"type": "nav", "key": ALL}, "href"),
+        Output("lang-link", "href"),
+        Input("url", "search"),
+        State("url", "pathname"),
+        State({"type": "nav", "key": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    def nav_links(search: str | None, pathname: str | None, ids: list[dict]):
+        return nav_hrefs(search, pathname or "/", [i["key"] for i in ids])
+
+    downloads.register(app, ds)
+    for module in (overview, goal, units, data_page, present):
+        module.register(app, ds)
+    return app
+
+
+def nav_hrefs(search: str | None, pathname: str, keys: list[str]) -> tuple[list[str], str]:
+    view = state.parse(search)
+    by_name = {p.name: p.path for p in PAGES}
+    other = "en" if view.lang == "sv" else "sv"
+    return [by_name[k] + view.query() for k in keys], pathname + view.with_(lang=other).query()
+
+
+def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str]:
+    """Header, page body and shell class for a URL (the router, as a plain function)."""
+    view = state.resolve(ds, state.parse(search))
+    page = next((p for p in PAGES if p.path == pathname.rstrip("/") or (p.path == "/" and pathname == "/")), None)
+    if page is None:
+        body = html.Div(t("page_not_found", view.lang), className="panel")
+        return header(ds, view, pathname), body, "shell"
+    if ds.last_data_date() is None and page.name != "data":
+        body = html.Div(t("no_data_loaded", view.lang), className="panel empty-state")
+        return header(ds, view, page.path), body, "shell"
+    module = {"overview": overview, "goal": goal, "units": units, "data": data_page, "present": present}[page.name]
+    shell = "shell presenting" if page.name == "present" else "shell"
+    return header(ds, view, page.path), module.layout(ds, view), shell
+
+
+__all__ = ["create_app", "render"]

@@ -1,0 +1,195 @@
+"""Analys and Åtgärder: text per goal, period and unit, written in the app, kept in the store.
+
+Every save appends a new version (the store's comments are append-only), with author and time, so
+nothing is ever lost: not on reload, restart, a new data load, or when two people save at once
+(each save is its own row; whoever saved last is shown, earlier versions stay in the history).
+The panel remembers which version it showed; when someone else saved in between, the user is told
+and both versions remain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, dcc, html, no_update
+
+from dashboard import state
+from dashboard.data import DataSource
+from dashboard.formatting import fmt_datetime
+from dashboard.i18n import t
+
+SECTIONS: tuple[str, ...] = ("analys", "atgarder")
+
+
+
+def _attr(comment: Any, name: str) -> Any:
+    return comment.get(name) if isinstance(comment, dict) else getattr(comment, name, None)
+
+
+def version_token(comment: Any) -> str | None:
+    """What identifies the version a user started from (id when the store gives one, else time)."""
+    if comment is None:
+        return None
+    ident = _attr(comment, "id")
+    return str(ident) if ident is not None else str(_attr(comment, "saved_at"))
+
+
+def meta_text(comment: Any, lang: str) -> str:
+    if comment is None:
+        return t("not_saved_yet", lang)
+    return t("saved_by", lang, time=fmt_datetime(_attr(comment, "saved_at"), lang), author=_attr(comment, "author"))
+
+
+def history_block(history: list[Any], lang: str) -> html.Details | None:
+    """Earlier versions (all but the latest), newest first."""
+    ordered = sorted(history, key=lambda c: str(_attr(c, "saved_at")), reverse=True)[1:]
+    if not ordered:
+        return None
+    return html.Details(
+        [
+            html.Summary(t("history", lang, n=len(ordered))),
+            html.Ol(
+                [
+                    html.Li(
+                        [html.Div(meta_text(c, lang), className="history-meta"),
+                         html.Div(str(_attr(c, "text")), className="history-text")]  # fmt: skip
+                    )
+                    for c in ordered
+                ],
+                className="history-list",
+            ),
+        ],
+        className="comment-history",
+    )
+
+
+def comments_panel(ds: DataSource, view: state.ViewState, author: str | None) -> html.Section:
+    """The Analys and Åtgärder editors for the goal, period and unit of ``view``."""
+    lang = view.lang
+    assert view.goal is not None and view.year is not None and view.period is not None
+    latest = ds.comments(view.goal, view.year, view.period, view.unit)
+    columns = []
+    loaded: dict[str, str | None] = {}
+    for sec in SECTIONS:
+        comment = latest.get(sec)
+        loaded[sec] = version_token(comment)
+        history = ds.comment_history(view.goal, view.year, view.period, view.unit, sec)
+        columns.append(
+            html.Div(
+                [
+                    html.Label(t(sec, lang), htmlFor=f"comment-{sec}", className="comment-label"),
+                    html.Div(t(f"{sec}_help", lang), className="comment-help"),
+                    dcc.Textarea(
+                        id=f"comment-{sec}",
+                        value=str(_attr(comment, "text")) if comment is not None else "",
+                        className="form-control comment-text",
+                        rows=6,
+                        style={"minHeight": "150px"},
+                    ),
+                    html.Div(meta_text(comment, lang), id=f"comment-meta-{sec}", className="comment-meta"),
+                    html.Div(history_block(history, lang), id=f"comment-history-{sec}"),
+                ],
+                className="comment-col",
+            )
+        )
+    key = {"goal": view.goal, "year": view.year, "period": view.period, "unit": view.unit, "lang": lang}
+    return html.Section(
+        [
+            html.Div(html.H2(t("comments_title", lang), className="section-title"), className="section-head"),
+            dcc.Store(id="comment-key", data=key),
+            dcc.Store(id="comment-loaded", data=loaded),
+            html.Div(columns, className="comment-row"),
+            html.Div(
+                [
+                    dcc.Input(id="comment-author", value=author or "", placeholder=t("author", lang),
+                              className="form-control comment-author"),  # fmt: skip
+                    html.Button(t("save", lang), id="comment-save", n_clicks=0, className="btn btn-primary"),
+                    html.Div(id="comment-status", className="comment-status", role="status"),
+                ],
+                className="comment-actions",
+            ),
+        ],
+        className="panel comments",
+        id="comments",
+    )
+
+
+def save_comments(
+    ds: DataSource, key: dict, texts: dict[str, str], author: str, loaded: dict[str, str | None]
+) -> tuple[str, dict[str, str | None], bool]:
+    """Store the sections whose text changed; return (message, new versions, conflict?)."""
+    lang = key.get("lang", "sv")
+    author = (author or "").strip()
+    if not author:
+        return t("save_needs_author", lang), loaded, False
+    latest = ds.comments(key["goal"], key["year"], key["period"], key["unit"])
+    conflict = False
+    saved = False
+    new_loaded = dict(loaded)
+    for sec in SECTIONS:
+        text = (texts.get(sec) or "").rstrip()
+        current = latest.get(sec)
+        if version_token(current) != loaded.get(sec):
+            conflict = True
+        if current is not None and str(_attr(current, "text")) == text:
+            new_loaded[sec] = version_token(current)
+            continue
+        if current is None and not text:
+            continue
+        ds.add_comment(key["goal"], key["year"], key["period"], key["unit"], sec, text, author)
+        saved = True
+    after = ds.comments(key["goal"], key["year"], key["period"], key["unit"])
+    for sec in SECTIONS:
+        new_loaded[sec] = version_token(after.get(sec))
+    if not saved:
+        return t("nothing_changed", lang), new_loaded, conflict
+    times = [_attr(after[s], "saved_at") for s in SECTIONS if after.get(s) is not None]
+    message = t("saved_ok", lang, time=fmt_datetime(max(times), lang) if times else "")
+    if conflict:
+        message += " " + t("concurrent_edit", lang)
+    return message, new_loaded, conflict
+
+
+def register(app: Any, ds: DataSource) -> None:
+    @app.callback(
+        Output("goal-comments", "children"),
+        Input(state.ctl("goal"), "value"),
+        Input(state.ctl("year"), "value"),
+        Input(state.ctl("period"), "value"),
+        Input(state.ctl("unit"), "value"),
+        State("url", "search"),
+        State("author-store", "data"),
+    )
+    def render(goal_id: str, year: int, period: str, unit: str, search: str, author: str | None):
+        view = state.parse(search).with_(goal=goal_id, year=int(year), period=period,
+                                         unit=None if unit in (None, "ALLA") else unit)  # fmt: skip
+        return comments_panel(ds, view, author)
+
+    @app.callback(
+        Output("comment-status", "children"),
+        Output("comment-loaded", "data"),
+        Output("comment-meta-analys", "children"),
+        Output("comment-meta-atgarder", "children"),
+        Output("comment-history-analys", "children"),
+        Output("comment-history-atgarder", "children"),
+        Output("author-store", "data"),
+        Input("comment-save", "n_clicks"),
+        State("comment-analys", "value"),
+        State("comment-atgarder", "value"),
+        State("comment-author", "value"),
+        State("comment-key", "data"),
+        State("comment-loaded", "data"),
+        prevent_initial_call=True,
+    )
+    def save(n: int, analys: str, atgarder: str, author: str, key: dict, loaded: dict):
+        if not n:
+            return (no_update,) * 7
+        message, new_loaded, _ = save_comments(ds, key, {"analys": analys, "atgarder": atgarder}, author, loaded)
+        latest = ds.comments(key["goal"], key["year"], key["period"], key["unit"])
+        lang = key.get("lang", "sv")
+        metas = [meta_text(latest.get(s), lang) for s in SECTIONS]
+        histories = [
+            history_block(ds.comment_history(key["goal"], key["year"], key["period"], key["unit"], s), lang)
+            for s in SECTIONS
+        ]
+        return message, new_loaded, *metas, *histories, (author or "").strip() or no_update

@@ -1,0 +1,221 @@
+"""The app's one door to data: the store, the plan and cached ``goals`` results.
+
+A :class:`DataSource` keeps ``Store.read_tables()`` and the loaded plan in memory and memoises the
+``goals`` calls the pages make.  It asks the store for its ``data_version()`` at most every
+``check_every`` seconds; when the version changed (a new load was stored, by the CLI or another
+worker) it drops the cache, so a new load shows without a restart.  Comments are never cached:
+they are read from and written to the store on every call, so all workers see the same text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import goals
+from etl.config import data_dir, store_url
+from etl.store import Store
+from etl.tables import Tables
+
+PLAN_FILE = "biblioteksplan.yaml"
+
+
+class DataSource:
+    """Cached access to the store and the plan, reloaded when the store's data version changes."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        plan_path: Path | str | None = None,
+        check_every: float = 3.0,
+        cache_size: int = 256,
+    ) -> None:
+        self.url = url or store_url()
+        self.plan_path = Path(plan_path) if plan_path else data_dir() / PLAN_FILE
+        self.store = Store(self.url)
+        self.check_every = check_every
+        self._cache_size = cache_size
+        self._lock = threading.RLock()
+        self._checked_at = float("-inf")
+        self._version: int | None = None
+        self._plan_mtime: float | None = None
+        self._plan: Any = None
+        self._tables: Tables | None = None
+        self._memo: OrderedDict[tuple, Any] = OrderedDict()
+
+    # ------------------------------------------------------------------ freshness
+    def refresh(self, force: bool = False) -> int:
+        """Check the store's data version (at most every ``check_every`` s); reload on change."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._checked_at < self.check_every and self._version is not None:
+                return self._version
+            self._checked_at = now
+            version = self.store.data_version()
+            mtime = self.plan_path.stat().st_mtime if self.plan_path.exists() else None
+            if version != self._version or mtime != self._plan_mtime or self._tables is None:
+                self._tables = self.store.read_tables()
+                self._plan = goals.load_plan(self.plan_path)
+                self._version, self._plan_mtime = version, mtime
+                self._memo.clear()
+            return self._version
+
+    @property
+    def version(self) -> int:
+        return self.refresh()
+
+    def tables(self) -> Tables:
+        self.refresh()
+        assert self._tables is not None
+        return self._tables
+
+    def plan(self) -> Any:
+        self.refresh()
+        return self._plan
+
+    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` memoised under ``key`` until the data version changes (for rendered views:
+        the same period seen by a whole meeting is built once)."""
+        return self._memoised(("view", *key), compute)
+
+    def _memoised(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        self.refresh()
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > self._cache_size:
+                self._memo.popitem(last=False)
+        return value
+
+    # ------------------------------------------------------------------ goals
+    def followup(self, year: int, period: str, unit: str | None = None) -> pd.DataFrame:
+        return self._memoised(
+            ("followup", year, period, unit),
+            lambda: goals.followup(self.plan(), self.tables(), year, period, unit=unit),
+        )
+
+    def goal_status(self, year: int, period: str, unit: str | None = None) -> pd.DataFrame:
+        return self._memoised(
+            ("goal_status", year, period, unit),
+            lambda: goals.goal_status(self.followup(year, period, unit)),
+        )
+
+    def trend(self, indicator_id: str, period: str, unit: str | None = None) -> pd.DataFrame:
+        return self._memoised(
+            ("trend", indicator_id, period, unit),
+            lambda: goals.trend(self.plan(), self.tables(), indicator_id, period, unit=unit),
+        )
+
+    def trend_view(self, indicator_id: str, year: int, period: str, unit: str | None = None) -> pd.DataFrame:
+        """The trend chart's data: full years for accumulating indicators, with the chosen
+        year's full-year forecast (see ``dashboard.views.trend_frame``)."""
+        from dashboard import views
+
+        def compute() -> pd.DataFrame:
+            ind = self.plan().indicator(indicator_id)
+            fu = self.followup(year, period, unit)
+            rows = fu[fu["indicator_id"] == indicator_id]
+            row = rows.iloc[0] if len(rows) else None
+            return views.trend_frame(self.trend(indicator_id, views.trend_period(ind, period), unit), year, row)
+
+        return self._memoised(("trend_view", indicator_id, year, period, unit), compute)
+
+    def unit_comparison(self, indicator_id: str, year: int, period: str) -> pd.DataFrame:
+        return self._memoised(
+            ("unit_comparison", indicator_id, year, period),
+            lambda: goals.unit_comparison(self.plan(), self.tables(), indicator_id, year, period),
+        )
+
+    def monthly(self, indicator_id: str, year: int, unit: str | None = None) -> pd.DataFrame:
+        return self._memoised(
+            ("monthly", indicator_id, year, unit),
+            lambda: goals.monthly(self.plan(), self.tables(), indicator_id, year, unit=unit),
+        )
+
+    def period_label(self, year: int, period: str, lang: str = "sv") -> str:
+        """``T2 2026 (jan–aug)``; English with ``lang="en"``."""
+        p = goals.parse_period(year, period)
+        return p.label_en if lang == "en" else p.label_sv
+
+    # ------------------------------------------------------------------ store facts
+    def last_data_date(self) -> dt.date | None:
+        return self._memoised(("last_data_date",), self.store.last_data_date)
+
+    def status(self) -> pd.DataFrame:
+        return self._memoised(("status",), self.store.status)
+
+    def problems(self) -> pd.DataFrame:
+        return self._memoised(("problems",), self.store.problems)
+
+    def loads(self) -> pd.DataFrame:
+        return self._memoised(("loads",), self.store.loads)
+
+    def coverage(self, kind: str) -> pd.DataFrame:
+        from dashboard.coverage import coverage
+
+        return self._memoised(("coverage", kind), lambda: coverage(self.tables(), kind))
+
+    # ------------------------------------------------------------------ view defaults
+    def years(self) -> list[int]:
+        """Years that have data, newest first (the year selector's options)."""
+
+        def compute() -> list[int]:
+            tables = self.tables()
+            years: set[int] = set()
+            for frame, col in ((tables.loans, "month"), (tables.visits, "date"), (tables.events, "date")):
+                if len(frame):
+                    years |= set(pd.DatetimeIndex(frame[col].dropna()).year.unique().tolist())
+            if len(tables.survey):
+                years |= set(int(w) for w in tables.survey["wave"].dropna().unique())
+            return sorted(years, reverse=True)
+
+        return self._memoised(("years",), compute)
+
+    def default_view(self) -> tuple[int, str]:
+        """The latest complete tertial: helår if the year is complete, else T2, else T1."""
+        last = self.last_data_date()
+        if last is None:
+            return dt.date.today().year, "helar"
+        if last >= dt.date(last.year, 12, 31):
+            return last.year, "helar"
+        if last >= dt.date(last.year, 8, 31):
+            return last.year, "T2"
+        if last >= dt.date(last.year, 4, 30):
+            return last.year, "T1"
+        return last.year - 1, "helar"
+
+    def units(self) -> pd.DataFrame:
+        """The unit register (unit_id, name, type, district)."""
+        return self.tables().units
+
+    def unit_name(self, unit_id: str | None) -> str | None:
+        if unit_id is None:
+            return None
+        units = self.units()
+        match = units.loc[units["unit_id"] == unit_id, "name"]
+        return str(match.iloc[0]) if len(match) else unit_id
+
+    # ------------------------------------------------------------------ comments (never cached)
+    def comments(self, goal_id: str, year: int, period: str, unit: str | None) -> dict:
+        return self.store.comments(goal_id, year, period, unit)
+
+    def comment_history(
+        self, goal_id: str, year: int, period: str, unit: str | None, section: str
+    ) -> list:
+        return self.store.comment_history(goal_id, year, period, unit, section)
+
+    def add_comment(
+        self, goal_id: str, year: int, period: str, unit: str | None, section: str, text: str, author: str
+    ) -> int:
+        return self.store.add_comment(goal_id, year, period, unit, section, text, author)

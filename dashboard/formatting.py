@@ -1,0 +1,113 @@
+"""Display formatting for the app: numbers, percentages, dates and months in Swedish or English.
+
+Swedish is the default: ``1 234 567``, ``4,2``, ``85 %`` (babel's sv_SE locale, whose group
+separator and the space before ``%`` are non-breaking spaces, so a number never wraps).  Missing
+values (None, NaN, NA) are shown as an en dash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from typing import Any
+
+from babel.dates import format_date as _babel_date
+from babel.dates import get_month_names
+from babel.numbers import format_decimal as _babel_decimal
+
+LOCALES: dict[str, str] = {"sv": "sv_SE", "en": "en_GB"}
+MISSING = "–"
+NBSP = "\u00a0"
+
+
+def locale_of(lang: str) -> str:
+    """The babel locale for a UI language code (``sv`` default, ``en``)."""
+    return LOCALES.get(lang, LOCALES["sv"])
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas NA."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or (isinstance(value, float) and math.isnan(value))
+    except (TypeError, ValueError):  # pd.NA raises on bool()
+        return True
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def fmt_number(value: Any, decimals: int = 0, lang: str = "sv") -> str:
+    """``1234567.8`` -> ``1 234 568`` (sv, 0 decimals); ``4.25`` -> ``4,3`` (1 decimal).
+
+    Halves round up, as in Excel and the report (babel would round them to even)."""
+    if is_missing(value):
+        return MISSING
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_HALF_UP
+        return _babel_decimal(float(value), format=_pattern(decimals), locale=locale_of(lang))
+
+
+def fmt_signed(value: Any, decimals: int = 0, lang: str = "sv") -> str:
+    """A change with an explicit sign: ``+1 234``, ``−4,2`` (true minus sign), ``±0``."""
+    if is_missing(value):
+        return MISSING
+    text = fmt_number(abs(float(value)), decimals, lang)
+    if float(value) > 0 and text.strip("0,. " + NBSP):
+        return "+" + text
+    if float(value) < 0 and text.strip("0,. " + NBSP):
+        return "\u2212" + text
+    return "±" + text
+
+
+def fmt_percent(value: Any, decimals: int = 0, lang: str = "sv", signed: bool = False) -> str:
+    """A percentage given in percent units: ``85`` -> ``85 %``; ``signed`` gives ``+3,1 %``."""
+    if is_missing(value):
+        return MISSING
+    number = fmt_signed(value, decimals, lang) if signed else fmt_number(value, decimals, lang)
+    return number + (NBSP + "%" if lang != "en" else "%")
+
+
+def fmt_value(value: Any, decimals: int = 0, unit_label: str = "", lang: str = "sv") -> str:
+    """An indicator value with its unit label: ``%`` is attached as a percentage, other labels
+    (``per invånare``, ``st``) are left to the column header, so only the number is returned."""
+    if unit_label.strip() == "%":
+        return fmt_percent(value, decimals, lang)
+    return fmt_number(value, decimals, lang)
+
+
+def fmt_date(value: dt.date | dt.datetime | str | None, lang: str = "sv", style: str = "iso") -> str:
+    """``iso``: 2026-10-31 (the Swedish everyday form); ``long``: 31 oktober 2026."""
+    if value is None or is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if hasattr(value, "date") and not isinstance(value, dt.date):  # pandas Timestamp
+        value = value.date()
+    if style == "long":
+        return _babel_date(value, "d MMMM y", locale=locale_of(lang))
+    return value.isoformat()
+
+
+def fmt_datetime(value: dt.datetime | None, lang: str = "sv") -> str:
+    """``2026-11-25 14:03`` in local display (timestamps are shown as stored)."""
+    if value is None or is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def month_names(lang: str = "sv", width: str = "abbreviated") -> list[str]:
+    """The twelve month names, January first (``jan``, ``feb``, … in Swedish)."""
+    names = get_month_names(width, locale=locale_of(lang))
+    return [str(names[i]).rstrip(".") for i in range(1, 13)]
+
+
+def month_name(month: int, lang: str = "sv", width: str = "abbreviated") -> str:
+    return month_names(lang, width)[month - 1]

@@ -1,0 +1,149 @@
+"""UI strings in Swedish (default) and English.
+
+``t(key, lang)`` returns the string; a key missing from a language falls back to Swedish and an
+unknown key raises ``KeyError`` (so typos fail in tests, not silently in a meeting).
+"""
+
+from __future__ import annotations
+
+LANGS: tuple[str, ...] = ("sv", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "app_title": {"sv": "Biblioteksplanens uppföljning", "en": "Library plan follow-up"},
+    "nav_overview": {"sv": "Översikt", "en": "Overview"},
+    "nav_goal": {"sv": "Mål", "en": "Goals"},
+    "nav_units": {"sv": "Enheter", "en": "Units"},
+    "nav_data": {"sv": "Data", "en": "Data"},
+    "nav_present": {"sv": "Presentationsläge", "en": "Presentation"},
+    "year": {"sv": "År", "en": "Year"},
+    "period": {"sv": "Period", "en": "Period"},
+    "unit": {"sv": "Enhet", "en": "Unit"},
+    "goal": {"sv": "Mål", "en": "Goal"},
+    "indicator": {"sv": "Indikator", "en": "Indicator"},
+    "whole_org": {"sv": "Hela biblioteket", "en": "Whole library"},
+    "data_until": {"sv": "Data t.o.m. {date}", "en": "Data up to {date}"},
+    "no_data_loaded": {
+        "sv": "Inga data är inlästa ännu. Kör `bibplan load` och ladda om sidan.",
+        "en": "No data loaded yet. Run `bibplan load` and reload the page.",
+    },
+    "goals_count": {"sv": "{n} mål", "en": "{n} goals"},
+    "status_uppnatt": {"sv": "Uppnått", "en": "Achieved"},
+    "status_delvis": {"sv": "Delvis uppnått", "en": "Partly achieved"},
+    "status_ej_uppnatt": {"sv": "Ej uppnått", "en": "Not achieved"},
+    "status_ingen_data": {"sv": "Ingen data", "en": "No data"},
+    "status_inget_mal": {"sv": "Inget mål", "en": "No target"},
+    "value": {"sv": "Utfall", "en": "Value"},
+    "previous": {"sv": "Samma period i fjol", "en": "Same period last year"},
+    "change": {"sv": "Förändring", "en": "Change"},
+    "change_pct": {"sv": "Förändring %", "en": "Change %"},
+    "target": {"sv": "Målvärde", "en": "Target"},
+    "forecast": {"sv": "Helårsprognos", "en": "Full-year forecast"},
+    "status": {"sv": "Status", "en": "Status"},
+    "forecast_low": {"sv": "Prognos, lägst", "en": "Forecast, low"},
+    "forecast_high": {"sv": "Prognos, högst", "en": "Forecast, high"},
+    "n": {"sv": "Antal svar", "en": "Responses"},
+    "interval": {"sv": "95 % intervall", "en": "95% interval"},
+    "note": {"sv": "Anmärkning", "en": "Note"},
+    "vs_target": {"sv": "mål {target}", "en": "target {target}"},
+    "forecast_short": {"sv": "prognos {value}", "en": "forecast {value}"},
+    "trend_full_years": {
+        "sv": "Helår; {year} som helårsprognos", "en": "Full years; {year} as full-year forecast"},
+    "key_indicator": {"sv": "Nyckelindikator", "en": "Key indicator"},
+    "trend_title": {"sv": "Utveckling över åren", "en": "Trend over the years"},
+    "units_table": {"sv": "Visa enheterna i en tabell", "en": "Show the units as a table"},
+    "ci_low": {"sv": "Intervall, nedre", "en": "Interval, low"},
+    "ci_high": {"sv": "Intervall, övre", "en": "Interval, high"},
+    "diff_org": {"sv": "Skillnad mot hela biblioteket", "en": "Difference from the whole library"},
+    "units_title": {"sv": "Enheterna jämförda", "en": "Units compared"},
+    "ytd_title": {"sv": "Ackumulerat hittills i år mot i fjol", "en": "Year to date vs last year"},
+    "monthly_title": {"sv": "Månad för månad", "en": "Month by month"},
+    "month": {"sv": "Månad", "en": "Month"},
+    "this_year": {"sv": "I år", "en": "This year"},
+    "last_year": {"sv": "I fjol", "en": "Last year"},
+    "cumulative": {"sv": "Ackumulerat i år", "en": "Cumulative this year"},
+    "cumulative_previous": {"sv": "Ackumulerat i fjol", "en": "Cumulative last year"},
+    "cumulative_change": {"sv": "Ackumulerad förändring", "en": "Cumulative change"},
+    "series_break": {"sv": "Seriebrott", "en": "Series break"},
+    "incomplete": {"sv": "ofullständig", "en": "incomplete"},
+    "include_main": {"sv": "Visa huvudbiblioteket", "en": "Show the main library"},
+    "include_buses": {"sv": "Visa bokbussarna", "en": "Show the bookmobiles"},
+    "download": {"sv": "Ladda ner data (Excel)", "en": "Download data (Excel)"},
+    "analys": {"sv": "Analys", "en": "Analysis"},
+    "atgarder": {"sv": "Åtgärder", "en": "Actions"},
+    "analys_help": {
+        "sv": "Vad hände under perioden, och varför?",
+        "en": "What happened in the period, and why?",
+    },
+    "atgarder_help": {"sv": "Vad gör vi framåt?", "en": "What will we do?"},
+    "author": {"sv": "Ditt namn", "en": "Your name"},
+    "save": {"sv": "Spara", "en": "Save"},
+    "saved_by": {"sv": "Sparad {time} av {author}", "en": "Saved {time} by {author}"},
+    "not_saved_yet": {"sv": "Inget sparat ännu för perioden.", "en": "Nothing saved for the period yet."},
+    "saved_ok": {"sv": "Sparat {time}.", "en": "Saved {time}."},
+    "save_needs_author": {
+        "sv": "Skriv ditt namn innan du sparar, så att det syns vem som skrev texten.",
+        "en": "Enter your name before saving, so that it shows who wrote the text.",
+    },
+    "nothing_changed": {"sv": "Ingen ändring att spara.", "en": "Nothing changed to save."},
+    "concurrent_edit": {
+        "sv": "Någon annan sparade en ny version medan du skrev. Båda versionerna finns kvar i historiken.",
+        "en": "Someone else saved a new version while you were writing. Both are kept in the history.",
+    },
+    "history": {"sv": "Tidigare versioner ({n})", "en": "Earlier versions ({n})"},
+    "comments_title": {"sv": "Analys och åtgärder", "en": "Analysis and actions"},
+    "unit_profile": {"sv": "Enhetens profil", "en": "Unit profile"},
+    "organisation": {"sv": "Hela biblioteket", "en": "Whole library"},
+    "per_capita_title": {"sv": "Enheterna per invånare", "en": "Units per inhabitant"},
+    "choose_unit": {"sv": "Välj en enhet", "en": "Choose a unit"},
+    "coverage_title": {"sv": "Täckning per enhet och månad", "en": "Coverage per unit and month"},
+    "coverage_ok": {"sv": "Data finns", "en": "Data"},
+    "coverage_missing": {"sv": "Saknas", "en": "Missing"},
+    "coverage_estimated": {"sv": "Uppskattat", "en": "Estimated"},
+    "coverage_partial": {"sv": "Delvis", "en": "Partial"},
+    "source_kind": {"sv": "Datakälla", "en": "Source"},
+    "last_load": {"sv": "Senaste inläsning", "en": "Last load"},
+    "load_time": {"sv": "Tid", "en": "Time"},
+    "load_user": {"sv": "Användare", "en": "User"},
+    "load_files": {"sv": "Filer", "en": "Files"},
+    "load_file_names": {"sv": "Filnamn", "en": "File names"},
+    "rows_added": {"sv": "Nya rader", "en": "Rows added"},
+    "rows_replaced": {"sv": "Ersatta rader", "en": "Rows replaced"},
+    "loads_title": {"sv": "Inläsningar", "en": "Loads"},
+    "status_title": {"sv": "Vad som är inläst", "en": "What is loaded"},
+    "problems_title": {"sv": "Varningar och fel", "en": "Warnings and errors"},
+    "no_problems": {"sv": "Inga varningar eller fel.", "en": "No warnings or errors."},
+    "first_period": {"sv": "Första period", "en": "First period"},
+    "last_period": {"sv": "Sista period", "en": "Last period"},
+    "rows": {"sv": "Rader", "en": "Rows"},
+    "warnings": {"sv": "Varningar", "en": "Warnings"},
+    "previous_goal": {"sv": "Föregående mål", "en": "Previous goal"},
+    "next_goal": {"sv": "Nästa mål", "en": "Next goal"},
+    "present_hint": {
+        "sv": "Piltangenterna ← → byter mål.",
+        "en": "Arrow keys ← → change goal.",
+    },
+    "goal_of": {"sv": "Mål {i} av {n}", "en": "Goal {i} of {n}"},
+    "lang_switch": {"sv": "English", "en": "Svenska"},
+    "description": {"sv": "Om indikatorn", "en": "About the indicator"},
+    "few_answers": {"sv": "för få svar", "en": "too few answers"},
+    "report_download": {"sv": "Ladda ner rapporten (Excel)", "en": "Download the report (Excel)"},
+    "page_not_found": {"sv": "Sidan finns inte.", "en": "Page not found."},
+    "unit_type_huvudbibliotek": {"sv": "Huvudbibliotek", "en": "Main library"},
+    "unit_type_stadsdelsbibliotek": {"sv": "Stadsdelsbibliotek", "en": "District library"},
+    "unit_type_bokbuss": {"sv": "Bokbuss", "en": "Bookmobile"},
+    "convenience_sample": {
+        "sv": "Enkäten delas ut i biblioteken (bekvämlighetsurval); intervallen visar slumposäkerheten.",
+        "en": "The survey is handed out in the libraries (a convenience sample); intervals show sampling uncertainty.",
+    },
+}
+
+
+def t(key: str, lang: str = "sv", **kwargs: object) -> str:
+    """The UI string ``key`` in ``lang`` (Swedish fallback), formatted with ``kwargs``."""
+    entry = STRINGS[key]
+    text = entry.get(lang) or entry["sv"]
+    return text.format(**kwargs) if kwargs else text
+
+
+def status_label(status: str | None, lang: str = "sv") -> str:
+    return t(f"status_{status or 'ingen_data'}", lang)

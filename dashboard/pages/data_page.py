@@ -1,0 +1,120 @@
+"""Data: what is loaded, coverage per source kind (unit × month), the last loads, warnings and errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, dcc, html
+
+from dashboard import state, views
+from dashboard.components import Column, download_button, graph, grid, section
+from dashboard.coverage import KINDS_WITH_GRID
+from dashboard.data import DataSource
+from dashboard.figures import coverage_figure
+from dashboard.figures.coverage import legend_items
+from dashboard.i18n import t
+from etl.problems import PROBLEM_COLUMNS_SV
+from etl.tables import KIND_LABELS_SV
+
+KIND_ID = {"type": "opt", "key": "kind"}
+KIND_LABELS_EN = {"loans": "Loans", "visits": "Visits", "events": "Events", "opening_hours": "Opening hours",
+                  "survey": "Survey", "population": "Population"}  # fmt: skip
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return (KIND_LABELS_EN if lang == "en" else KIND_LABELS_SV).get(kind, kind)
+
+
+def layout(ds: DataSource, view: state.ViewState) -> html.Div:
+    lang = view.lang
+    loads = views.loads_table(ds.loads())
+    last = str(loads["started_at"].iloc[0]) if len(loads) else ""
+    return html.Div(
+        [
+            html.Div(
+                [html.H1(t("nav_data", lang), className="page-title"),
+                 html.Div(f"{t('last_load', lang)}: {last or '–'}", className="eyebrow", id="last-load")],  # fmt: skip
+                className="page-head",
+            ),
+            section(t("status_title", lang), status_grid(ds, lang), "status", lang),
+            html.Section(
+                [
+                    html.Div(
+                        [html.H2(t("coverage_title", lang), className="section-title"),
+                         download_button("coverage", lang)],  # fmt: skip
+                        className="section-head",
+                    ),
+                    dcc.RadioItems(
+                        id=KIND_ID,
+                        options=[{"label": kind_label(k, lang), "value": k} for k in KINDS_WITH_GRID],
+                        value="visits",
+                        inline=True,
+                        className="kind-tabs",
+                        inputClassName="visually-hidden",
+                        labelClassName="goal-tab",
+                    ),
+                    graph({}, "coverage-graph"),
+                    html.Div(
+                        [html.Span([html.Span(sym, className="legend-swatch", style={"background": colour}), label],
+                                   className="legend-item") for colour, sym, label in legend_items(lang)],  # fmt: skip
+                        className="coverage-legend",
+                    ),
+                ],
+                className="panel",
+            ),
+            section(t("problems_title", lang), problems_grid(ds, lang), "problems", lang),
+            section(t("loads_title", lang), loads_grid(ds, lang), "loads", lang),
+        ],
+        className="data-page",
+    )
+
+
+def status_grid(ds: DataSource, lang: str) -> Any:
+    df = views.status_table(ds.status(), ds.units(), lambda kind: kind_label(kind, lang))
+    if not len(df):
+        return html.P(t("no_data_loaded", lang))
+    cols = [
+        Column("kind", t("source_kind", lang), width=140),
+        Column("unit_name", t("unit", lang), width=200),
+        Column("first_period", t("first_period", lang)),
+        Column("last_period", t("last_period", lang)),
+        Column("rows", t("rows", lang), "number"),
+        Column("last_load", t("last_load", lang)),
+        Column("warnings", t("warnings", lang), "number"),
+    ]
+    return grid(df, cols, grid_id="status-grid", lang=lang, height=320)
+
+
+def problems_grid(ds: DataSource, lang: str) -> Any:
+    df = ds.problems()
+    if not len(df):
+        return html.P(t("no_problems", lang), className="text-muted")
+    cols = [
+        Column(c, PROBLEM_COLUMNS_SV[c] if lang == "sv" else c.capitalize(), "int" if c == "row" else "text",
+               width={"severity": 110, "row": 80, "sheet": 120, "column": 130, "value": 120}.get(c),
+               wrap=c in ("message", "file"))  # fmt: skip
+        for c in ("severity", "file", "sheet", "row", "column", "value", "message")
+    ]
+    return grid(df, cols, grid_id="problems-grid", lang=lang, height=360)
+
+
+def loads_grid(ds: DataSource, lang: str) -> Any:
+    df = views.loads_table(ds.loads())
+    if not len(df):
+        return html.P(t("no_data_loaded", lang))
+    cols = [
+        Column("started_at", t("load_time", lang), width=160),
+        Column("user", t("load_user", lang), width=120),
+        Column("n_files", t("load_files", lang), "int", width=90),
+        Column("rows_added", t("rows_added", lang), "number", width=130),
+        Column("rows_replaced", t("rows_replaced", lang), "number", width=130),
+        Column("files", t("load_file_names", lang), wrap=True),
+    ]
+    return grid(df, cols, grid_id="loads-grid", lang=lang, height=260)
+
+
+def register(app: Any, ds: DataSource) -> None:
+    @app.callback(Output("coverage-graph", "figure"), Input(KIND_ID, "value"), State("url", "search"))
+    def coverage(kind: str, search: str):
+        lang = state.parse(search).lang
+        return ds.cached(("coverage", kind, lang), lambda: coverage_figure(ds.coverage(kind), lang, by_year=kind == "survey"))

@@ -1,0 +1,302 @@
+"""Mål: one goal at a time: its indicators with trend, units side by side, year to date, month by
+month, and the written Analys and Åtgärder for the period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import MATCH, Input, Output, State, dcc, html
+
+from dashboard import state, theme, views
+from dashboard.comments import register as register_comments
+from dashboard.components import Column, download_button, graph, grid, report_button, section, status_badge
+from dashboard.data import DataSource
+from dashboard.figures import filter_units, trend_figure, units_bar, ytd_figure
+from dashboard.formatting import fmt_number, fmt_percent, fmt_value, is_missing, month_names
+from dashboard.i18n import t
+from dashboard.pages.overview import counts_row
+
+
+
+INCLUDE_ID = {"type": "opt", "key": "include"}
+
+
+def layout(ds: DataSource, view: state.ViewState) -> html.Div:
+    lang = view.lang
+    plan = ds.plan()
+    goals = views.goal_list(plan)
+    current = views.find_goal(plan, view.goal)
+    return html.Div(
+        [
+            dcc.RadioItems(
+                id=state.ctl("goal"),
+                options=[{"label": html.Span([html.B(str(g.number)), " ", g.name]), "value": g.id} for g in goals],
+                value=current.id,
+                className="goal-tabs",
+                inputClassName="visually-hidden",
+                labelClassName="goal-tab",
+            ),
+            html.Div(id="goal-head", className="page-head goal-head"),
+            html.Div(id="goal-summary"),
+            html.Div(id="goal-comments"),
+            html.Div(
+                [
+                    html.Span(t("units_title", lang) + ":", className="me-2"),
+                    dcc.Checklist(
+                        id=INCLUDE_ID,
+                        options=[{"label": t("include_main", lang), "value": "main"},
+                                 {"label": t("include_buses", lang), "value": "buses"}],  # fmt: skip
+                        value=["main", "buses"],
+                        inline=True,
+                        className="include-toggle",
+                        inputClassName="form-check-input me-1",
+                        labelClassName="me-3",
+                    ),
+                ],
+                className="toolbar",
+            ),
+            html.Div(id="goal-indicators"),
+        ],
+        className="goal-page",
+    )
+
+
+def summary_grid(rows: Any, lang: str) -> Any:
+    cols = [
+        Column("indicator_name", t("indicator", lang), width=300, wrap=True),
+        Column("value", t("value", lang), "value"),
+        Column("previous", t("previous", lang), "value"),
+        Column("change_pct", t("change_pct", lang), "signed_percent", 1),
+        Column("target", t("target", lang), "value"),
+        Column("forecast", t("forecast", lang), "value"),
+        Column("status", t("status", lang), "status", width=160),
+        Column("n", t("n", lang), "number", width=100),
+        Column("note", t("note", lang), wrap=True),
+    ]
+    return grid(rows, cols, grid_id="goal-summary-grid", lang=lang)
+
+
+def indicator_header(row: Any, ind: Any, lang: str) -> html.Div:
+    """Value, target, change, forecast, status of one indicator, as a row of figures."""
+    decimals = int(row["decimals"]) if not is_missing(row["decimals"]) else ind.decimals
+    unit_label = str(row["unit_label"] or "")
+
+    def fig(label: str, value: str, extra: str = "") -> html.Div:
+        return html.Div([html.Div(label, className="fig-label"), html.Div(value, className=f"fig-value {extra}")],
+                        className="fig")  # fmt: skip
+
+    items = [
+        fig(t("value", lang), fmt_value(row["value"], decimals, unit_label, lang), "big"),
+        fig(t("target", lang), fmt_value(row["target"], decimals, unit_label, lang)),
+        fig(t("previous", lang), fmt_value(row["previous"], decimals, unit_label, lang)),
+        fig(t("change", lang), fmt_percent(row["change_pct"], 1, lang, signed=True)),
+    ]
+    if not is_missing(row.get("forecast")):
+        rng = ""
+        if not is_missing(row.get("forecast_low")):
+            rng = f"{fmt_value(row['forecast_low'], decimals, unit_label, lang)}–{fmt_value(row['forecast_high'], decimals, unit_label, lang)}"
+        items.append(
+            html.Div(
+                [html.Div(t("forecast", lang), className="fig-label"),
+                 html.Div(fmt_value(row["forecast"], decimals, unit_label, lang), className="fig-value"),
+                 html.Div(rng, className="fig-note")],  # fmt: skip
+                className="fig",
+            )
+        )
+    if not is_missing(row.get("n")):
+        ci = ""
+        if not is_missing(row.get("ci_low")):
+            ci = f"{fmt_value(row['ci_low'], decimals, unit_label, lang)}–{fmt_value(row['ci_high'], decimals, unit_label, lang)}"
+        items.append(
+            html.Div(
+                [html.Div(t("n", lang), className="fig-label"),
+                 html.Div(fmt_number(row["n"], 0, lang), className="fig-value"),
+                 html.Div(f"{t('interval', lang)}: {ci}" if ci else "", className="fig-note")],  # fmt: skip
+                className="fig",
+            )
+        )
+    items.append(html.Div(status_badge(str(row["status"]), lang, "large"), className="fig fig-status"))
+    return html.Div(items, className="fig-row")
+
+
+def indicator_section(row: Any, ind: Any, view: state.ViewState) -> html.Section:
+    """The skeleton of one indicator: numbers now, charts filled by the MATCH callbacks."""
+    lang = view.lang
+    ind_id = ind.id
+    name = ind.name_en if lang == "en" else ind.name_sv
+    key = {"ind": ind_id, "year": view.year, "period": view.period, "unit": view.unit, "lang": lang,
+           "decimals": ind.decimals, "unit_label": ind.unit}  # fmt: skip
+    note = "" if is_missing(row.get("note")) else str(row["note"])
+    meta = [m for m in (ind.kb_key and f"KB {ind.kb_key}", ind.iso_code and f"ISO 11620 {ind.iso_code}") if m]
+    body = [
+        dcc.Store(id={"type": "ind-state", "ind": ind_id}, data=key),
+        html.Div(
+            [html.H2(name, className="ind-title"), html.Span(ind.unit, className="ind-unit")],
+            className="ind-head",
+        ),
+        html.P([ind.description_sv, html.Span(" · ".join(meta), className="ind-meta ms-2") if meta else None],
+               className="ind-description"),  # fmt: skip
+        html.Div(f"⚠ {note}", className="ind-note") if note else None,
+        indicator_header(row, ind, lang),
+        html.Div(
+            [
+                html.Div(
+                    [html.Div([html.H3(t("trend_title", lang), className="section-title"),
+                               download_button(f"trend:{ind_id}", lang)], className="section-head"),
+                     html.Div(t("trend_full_years", lang, year=view.year), className="section-sub")
+                     if ind.grows_with_time and view.period != "helar" else None,
+                     graph({}, {"type": "ind-trend", "ind": ind_id})],  # fmt: skip
+                    className="col-chart",
+                ),
+                html.Div(
+                    [html.Div([html.H3(t("units_title", lang), className="section-title"),
+                               download_button(f"units:{ind_id}", lang)], className="section-head"),
+                     graph({}, {"type": "ind-units", "ind": ind_id}),
+                     html.Details([html.Summary(t("units_table", lang)),
+                                   html.Div(id={"type": "ind-units-grid", "ind": ind_id})])],  # fmt: skip
+                    className="col-chart",
+                ),
+            ],
+            className="chart-row",
+        ),
+    ]
+    if ind.grows_with_time:
+        body.append(
+            html.Div(
+                [
+                    html.Div(
+                        [html.Div([html.H3(t("ytd_title", lang), className="section-title")], className="section-head"),
+                         graph({}, {"type": "ind-ytd", "ind": ind_id})],  # fmt: skip
+                        className="col-chart",
+                    ),
+                    html.Div(
+                        [html.Div([html.H3(t("monthly_title", lang), className="section-title"),
+                                   download_button(f"monthly:{ind_id}", lang)], className="section-head"),
+                         html.Div(id={"type": "ind-monthly", "ind": ind_id})],  # fmt: skip
+                        className="col-chart",
+                    ),
+                ],
+                className="chart-row",
+            )
+        )
+    if ind.is_survey:
+        body.append(html.P(t("convenience_sample", lang), className="ind-footnote"))
+    return html.Section(body, className="panel indicator", id=f"ind-{ind_id}")
+
+
+def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
+    """Head, summary table and indicator skeletons for a goal and period (the callback body)."""
+    assert view.year is not None and view.period is not None
+    lang = view.lang
+    plan = ds.plan()
+    goal = views.find_goal(plan, view.goal)
+    fu = ds.followup(view.year, view.period, view.unit)
+    rows = views.goal_rows(fu, goal.id, goal.indicators)
+    gs = ds.goal_status(view.year, view.period, view.unit)
+    match = gs[gs["goal_id"] == goal.id]
+    status = str(match["status"].iloc[0]) if len(match) else "ingen_data"
+    where = ds.unit_name(view.unit) or t("whole_org", lang)
+    counts = {s: int((rows["status"].astype(str) == s).sum()) for s in theme.STATUSES}
+    counts = {s: n for s, n in counts.items() if n or s in theme.GOAL_STATUSES}
+    head = [
+        html.Div(
+            [
+                html.Div(f"{t('goal', lang)} {goal.number} · {ds.period_label(view.year, view.period, lang)} · {where}",
+                         className="eyebrow"),  # fmt: skip
+                html.H1(goal.name, className="page-title", id="goal-title"),
+                html.P(goal.description, className="lead-text") if goal.description else None,
+                html.Div(counts_row(counts, lang), className="status-counts"),
+            ]
+        ),
+        html.Div([status_badge(status, lang, "large"), report_button(lang), download_button(f"goal:{goal.id}", lang)],
+                 className="page-actions"),
+    ]
+    summary = section(t("status", lang), summary_grid(rows, lang), None, lang)
+    sections = []
+    for _, row in rows.iterrows():
+        ind = plan.indicator(str(row["indicator_id"]))
+        sections.append(indicator_section(row, ind, view))
+    return head, summary, sections
+
+
+def units_content(ds: DataSource, key: dict, include: list[str] | None) -> tuple[Any, Any]:
+    lang = key["lang"]
+    include = include if include is not None else ["main", "buses"]
+    df = filter_units(ds.unit_comparison(key["ind"], key["year"], key["period"]), "main" in include, "buses" in include)
+    fig = units_bar(df, key["decimals"], key["unit_label"], lang)
+    cols = [
+        Column("unit_name", t("unit", lang), pinned=True, width=190),
+        Column("value", t("value", lang), "number", key["decimals"]),
+        Column("target", t("target", lang), "number", key["decimals"]),
+        Column("change_pct", t("change_pct", lang), "signed_percent", 1),
+        Column("status", t("status", lang), "status", width=170),
+    ]
+    if df["n"].notna().any():
+        cols += [Column("n", t("n", lang), "number"), Column("ci_low", t("ci_low", lang), "number", key["decimals"]),
+                 Column("ci_high", t("ci_high", lang), "number", key["decimals"])]  # fmt: skip
+    return fig, grid(df, cols, lang=lang)
+
+
+def monthly_content(ds: DataSource, key: dict) -> tuple[Any, Any]:
+    lang = key["lang"]
+    df = views.monthly_table(ds.monthly(key["ind"], key["year"], key["unit"]), key["year"])
+    fig = ytd_figure(df, key["year"], key["decimals"], lang, height=560)
+    names = month_names(lang, "wide")
+    table = df.assign(month=[names[int(m) - 1].capitalize() for m in df["month"]])
+    y, d = key["year"], key["decimals"]
+    cols = [
+        Column("month", t("month", lang), width=110),
+        Column("value", str(y), "number", d),
+        Column("previous", str(y - 1), "number", d),
+        Column("cumulative", t("cumulative", lang), "number", d),
+        Column("cumulative_previous", t("cumulative_previous", lang), "number", d),
+        Column("cumulative_change_pct", t("cumulative_change", lang), "signed_percent", 1),
+    ]
+    return fig, grid(table, cols, lang=lang)
+
+
+def register(app: Any, ds: DataSource) -> None:
+    @app.callback(
+        Output("goal-head", "children"),
+        Output("goal-summary", "children"),
+        Output("goal-indicators", "children"),
+        Input(state.ctl("goal"), "value"),
+        Input(state.ctl("year"), "value"),
+        Input(state.ctl("period"), "value"),
+        Input(state.ctl("unit"), "value"),
+        State("url", "search"),
+    )
+    def update(goal_id: str, year: int, period: str, unit: str, search: str):
+        view = state.parse(search).with_(goal=goal_id, year=int(year), period=period,
+                                         unit=None if unit in (None, "ALLA") else unit)  # fmt: skip
+        return ds.cached(("goal", view), lambda: goal_content(ds, view))
+
+    @app.callback(
+        Output({"type": "ind-trend", "ind": MATCH}, "figure"),
+        Input({"type": "ind-state", "ind": MATCH}, "data"),
+    )
+    def trend(key: dict):
+        def build() -> Any:
+            df = ds.trend_view(key["ind"], key["year"], key["period"], key["unit"])
+            return trend_figure(df, key["decimals"], key["unit_label"], key["lang"])
+
+        return ds.cached(("trend", *sorted(key.items())), build)
+
+    @app.callback(
+        Output({"type": "ind-units", "ind": MATCH}, "figure"),
+        Output({"type": "ind-units-grid", "ind": MATCH}, "children"),
+        Input({"type": "ind-state", "ind": MATCH}, "data"),
+        Input(INCLUDE_ID, "value"),
+    )
+    def units(key: dict, include: list[str]):
+        return ds.cached(("units", *sorted(key.items()), tuple(include or ())), lambda: units_content(ds, key, include))
+
+    @app.callback(
+        Output({"type": "ind-ytd", "ind": MATCH}, "figure"),
+        Output({"type": "ind-monthly", "ind": MATCH}, "children"),
+        Input({"type": "ind-state", "ind": MATCH}, "data"),
+    )
+    def monthly(key: dict):
+        return ds.cached(("monthly", *sorted(key.items())), lambda: monthly_content(ds, key))
+
+    register_comments(app, ds)

@@ -1,0 +1,121 @@
+"""Översikt: the seven goals as cards (status, key indicator against target, sparkline), counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, dcc, html
+
+from dashboard import state, theme, views
+from dashboard.components import download_button, graph, report_button, status_badge, target_text
+from dashboard.data import DataSource
+from dashboard.figures import sparkline
+from dashboard.figures.common import SPARK_CONFIG
+from dashboard.formatting import fmt_percent, fmt_value, is_missing
+from dashboard.i18n import status_label, t
+
+
+def layout(ds: DataSource, view: state.ViewState) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Div([html.H1(id="overview-title", className="page-title"),
+                              html.Div(id="overview-counts", className="status-counts")]),  # fmt: skip
+                    html.Div([report_button(view.lang), download_button("overview", view.lang)],
+                             className="page-actions"),
+                ],
+                className="page-head",
+            ),
+            html.Div(id="overview-cards", className="goal-cards"),
+        ],
+        className="overview",
+    )
+
+
+def counts_row(counts: dict[str, int], lang: str) -> list[Any]:
+    """``✓ 3 uppnått · ◐ 2 delvis uppnått · …`` as chips."""
+    return [
+        html.Span(
+            [html.Span(theme.status_style(s).icon, className="status-icon"), html.B(str(n)), " ",
+             status_label(s, lang).lower()],  # fmt: skip
+            className=f"count-chip status-{s}",
+        )
+        for s, n in counts.items()
+    ]
+
+
+def goal_card(goal: views.GoalInfo, status: str, key: Any, spark_fig: Any, view: state.ViewState) -> html.A:
+    """A card for one goal; the whole card links to the goal page."""
+    lang = view.lang
+    style = theme.status_style(status)
+    body: list[Any] = [
+        html.Div([html.Span(str(goal.number), className="goal-number"), status_badge(status, lang)],
+                 className="card-top"),  # fmt: skip
+        html.H2(goal.name, className="goal-name"),
+    ]
+    if key is not None:
+        decimals = int(key["decimals"]) if not is_missing(key["decimals"]) else 1
+        unit_label = str(key["unit_label"] or "")
+        target = target_text(key, view.period, lang)
+        change = "" if is_missing(key["change_pct"]) else fmt_percent(key["change_pct"], 1, lang, signed=True)
+        body += [
+            html.Div(str(key["indicator_name"]), className="key-name"),
+            html.Div(
+                [html.Span(fmt_value(key["value"], decimals, unit_label, lang), className="key-value"),
+                 html.Span(unit_label if unit_label.strip() != "%" else "", className="key-unit")],  # fmt: skip
+                className="key-line",
+            ),
+            html.Div(
+                [html.Span(target, className="key-target"),
+                 html.Span(change, className="key-change", title=t("previous", lang)) if change else None],  # fmt: skip
+                className="key-sub",
+            ),
+        ]
+        if spark_fig is not None:
+            body.append(graph(spark_fig, config=SPARK_CONFIG, className="sparkline"))
+    href = "/mal" + view.with_(goal=goal.id).query()
+    return dcc.Link(
+        body,
+        href=href,
+        className="goal-card",
+        style={"borderTopColor": style.colour},
+        id={"type": "goal-card", "goal": goal.id},
+    )
+
+
+def overview_content(ds: DataSource, year: int, period: str, unit: str | None, view: state.ViewState):
+    """Title, counts and cards for a period (the callback's body, callable in tests)."""
+    lang = view.lang
+    plan = ds.plan()
+    fu = ds.followup(year, period, unit)
+    gs = ds.goal_status(year, period, unit)
+    status_by_goal = dict(zip(gs["goal_id"].astype(str), gs["status"].astype(str)))
+    cards = []
+    for goal in views.goal_list(plan):
+        key = views.key_row(fu, goal)
+        status = status_by_goal.get(goal.id, "ingen_data")
+        spark = None
+        if key is not None:
+            spark = sparkline(ds.trend_view(str(key["indicator_id"]), year, period, unit), str(key["status"]))
+        cards.append(goal_card(goal, status, key, spark, view))
+    where = ds.unit_name(unit) or t("whole_org", lang)
+    title = f"{ds.period_label(year, period, lang)} · {where}"
+    return title, counts_row(views.status_counts(gs), lang), cards
+
+
+def register(app: Any, ds: DataSource) -> None:
+    @app.callback(
+        Output("overview-title", "children"),
+        Output("overview-counts", "children"),
+        Output("overview-cards", "children"),
+        Input(state.ctl("year"), "value"),
+        Input(state.ctl("period"), "value"),
+        Input(state.ctl("unit"), "value"),
+        State("url", "search"),
+    )
+    def update(year: int, period: str, unit: str, search: str):
+        view = state.parse(search)
+        unit_id = None if unit in (None, "ALLA") else unit
+        view = view.with_(year=int(year), period=period, unit=unit_id)
+        return ds.cached(("overview", view), lambda: overview_content(ds, int(year), period, unit_id, view))

@@ -1,0 +1,98 @@
+"""Enheter: one unit's indicators against the whole library and its targets; units per capita."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, dcc, html
+
+from dashboard import state, views
+from dashboard.components import Column, download_button, graph, grid, section
+from dashboard.data import DataSource
+from dashboard.downloads import _first_unit
+from dashboard.figures import units_bar
+from dashboard.i18n import t
+
+PERCAPITA_ID = {"type": "opt", "key": "percapita"}
+
+
+
+def layout(ds: DataSource, view: state.ViewState) -> html.Div:
+    lang = view.lang
+    indicators = views.per_capita_indicators(ds.plan())
+    options = [{"label": i.name_en if lang == "en" else i.name_sv, "value": i.id} for i in indicators]
+    return html.Div(
+        [
+            html.Div(html.H1(id="units-title", className="page-title"), className="page-head"),
+            html.Div(id="units-profile"),
+            html.Section(
+                [
+                    html.Div(
+                        [html.H2(t("per_capita_title", lang), className="section-title"),
+                         download_button("percapita", lang)],  # fmt: skip
+                        className="section-head",
+                    ),
+                    dcc.Dropdown(id=PERCAPITA_ID, options=options, value=options[0]["value"] if options else None,
+                                 clearable=False, className="picker picker-wide mb-2"),  # fmt: skip
+                    graph({}, "units-percapita"),
+                ],
+                className="panel",
+            ),
+        ],
+        className="units-page",
+    )
+
+
+def profile_content(ds: DataSource, view: state.ViewState) -> tuple[str, Any]:
+    assert view.year is not None and view.period is not None
+    lang = view.lang
+    unit_id = view.unit or _first_unit(ds)
+    df = views.unit_profile(ds.followup(view.year, view.period, unit_id), ds.followup(view.year, view.period, None))
+    cols = [
+        Column("goal_name", t("goal", lang), width=200, wrap=True),
+        Column("indicator_name", t("indicator", lang), width=260, wrap=True),
+        Column("value", ds.unit_name(unit_id) or unit_id, "value"),
+        Column("org_value", t("organisation", lang), "value"),
+        Column("diff_pct", t("diff_org", lang), "signed_percent", 0),
+        Column("target", t("target", lang), "value"),
+        Column("status", t("status", lang), "status", width=170),
+    ]
+    title = f"{ds.unit_name(unit_id)} · {ds.period_label(view.year, view.period, lang)}"
+    body = section(t("unit_profile", lang), grid(df, cols, grid_id="unit-profile-grid", lang=lang), "profile", lang)
+    return title, body
+
+
+def percapita_figure(ds: DataSource, indicator_id: str | None, view: state.ViewState) -> Any:
+    from dashboard.figures.common import empty_figure
+
+    if not indicator_id:
+        return empty_figure(t("status_ingen_data", view.lang), view.lang)
+    ind = ds.plan().indicator(indicator_id)
+    df = ds.unit_comparison(indicator_id, view.year, view.period)
+    return units_bar(df, ind.decimals, ind.unit, view.lang, highlight=view.unit or _first_unit(ds))
+
+
+def register(app: Any, ds: DataSource) -> None:
+    @app.callback(
+        Output("units-title", "children"),
+        Output("units-profile", "children"),
+        Input(state.ctl("year"), "value"),
+        Input(state.ctl("period"), "value"),
+        Input(state.ctl("unit"), "value"),
+        State("url", "search"),
+    )
+    def update(year: int, period: str, unit: str, search: str):
+        view = state.parse(search).with_(year=int(year), period=period, unit=None if unit in (None, "ALLA") else unit)
+        return ds.cached(("profile", view), lambda: profile_content(ds, view))
+
+    @app.callback(
+        Output("units-percapita", "figure"),
+        Input(PERCAPITA_ID, "value"),
+        Input(state.ctl("year"), "value"),
+        Input(state.ctl("period"), "value"),
+        Input(state.ctl("unit"), "value"),
+        State("url", "search"),
+    )
+    def percapita(indicator_id: str, year: int, period: str, unit: str, search: str):
+        view = state.parse(search).with_(year=int(year), period=period, unit=None if unit in (None, "ALLA") else unit)
+        return ds.cached(("percapita", indicator_id, view), lambda: percapita_figure(ds, indicator_id, view))
