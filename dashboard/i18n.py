@@ -92,6 +92,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "history": {"sv": "Tidigare versioner ({n})", "en": "Earlier versions ({n})"},
     "comments_title": {"sv": "Analys och åtgärder", "en": "Analysis and actions"},
     "unit_profile": {"sv": "Enhetens profil", "en": "Unit profile"},
+    "choose_unit_hint": {
+        "sv": "Välj en enhet i listan Enhet ovan för att se dess indikatorer mot hela biblioteket och målen.",
+        "en": "Choose a unit in the Unit list above to see its indicators against the whole library and the targets.",
+    },
     "organisation": {"sv": "Hela biblioteket", "en": "Whole library"},
     "per_capita_title": {"sv": "Enheterna per invånare", "en": "Units per inhabitant"},
     "choose_unit": {"sv": "Välj en enhet", "en": "Choose a unit"},
@@ -135,6 +139,75 @@ STRINGS: dict[str, dict[str, str]] = {
         "sv": "Enkäten delas ut i biblioteken (bekvämlighetsurval); intervallen visar slumposäkerheten.",
         "en": "The survey is handed out in the libraries (a convenience sample); intervals show sampling uncertainty.",
     },
+    # Login, upload, undo and reviewed warnings (issue 6)
+    "signed_in_as": {"sv": "{name} ({role})", "en": "{name} ({role})"},
+    "logout": {"sv": "Logga ut", "en": "Log out"},
+    "page_refused": {
+        "sv": "Din roll får inte använda den här sidan. Be en administratör om behörighet.",
+        "en": "Your role may not use this page. Ask an administrator for access.",
+    },
+    "nav_upload": {"sv": "Uppladdning", "en": "Upload"},
+    "upload_refused": {"sv": "Bara en administratör kan ladda upp data.", "en": "Only an administrator can upload data."},
+    "upload_title": {"sv": "Ladda upp filer", "en": "Upload files"},
+    "upload_help": {
+        "sv": "Välj månadens exporter (xlsx, xls, ods eller csv), en eller flera. De kontrolleras på samma "
+              "sätt som med bibplan check; inget sparas förrän du klickar Läs in.",
+        "en": "Choose this month's exports (xlsx, xls, ods or csv), one or more. They are checked as with "
+              "bibplan check; nothing is stored until you click Load.",
+    },
+    "upload_drop": {"sv": "Dra och släpp filerna här, eller", "en": "Drag and drop the files here, or"},
+    "upload_choose": {"sv": "välj filer", "en": "choose files"},
+    "upload_problems": {"sv": "Problem i filerna", "en": "Problems in the files"},
+    "upload_counts": {"sv": "{errors} fel, {warnings} varningar.", "en": "{errors} errors, {warnings} warnings."},
+    "upload_replaces": {"sv": "Det här läses in", "en": "What will be loaded"},
+    "upload_file": {"sv": "Fil", "en": "File"},
+    "upload_source": {"sv": "Källa (sources.yaml)", "en": "Source (sources.yaml)"},
+    "upload_replaced_rows": {"sv": "Inlästa rader som ersätts", "en": "Stored rows replaced"},
+    "upload_errors_skipped": {
+        "sv": "Filer med fel läses inte in; rätta dem och ladda upp dem igen.",
+        "en": "Files with errors are not loaded; fix them and upload them again.",
+    },
+    "upload_nothing": {
+        "sv": "Inget att läsa in: rätta felen ovan och ladda upp filerna igen.",
+        "en": "Nothing to load: fix the errors above and upload the files again.",
+    },
+    "upload_confirm": {"sv": "Läs in", "en": "Load"},
+    "upload_done": {
+        "sv": "Inläst (inläsning {id}): {added} nya rader, {replaced} ersatta.",
+        "en": "Loaded (load {id}): {added} rows added, {replaced} replaced.",
+    },
+    "upload_rejected": {"sv": "Lästes inte in (fel): {files}.", "en": "Not loaded (errors): {files}."},
+    "load_id": {"sv": "Nr", "en": "No."},
+    "load_state": {"sv": "Ångra", "en": "Undo"},
+    "load_undone": {"sv": "Ångrad {time}", "en": "Undone {time}"},
+    "undo": {"sv": "Ångra", "en": "Undo"},
+    "undo_confirm": {
+        "sv": "Ångra inläsning {id} ({time}, {user})? De {added} rader den lade till tas bort och de {replaced} "
+              "rader den ersatte kommer tillbaka.",
+        "en": "Undo load {id} ({time}, {user})? The {added} rows it added are removed and the {replaced} rows "
+              "it replaced come back.",
+    },
+    "undo_done": {"sv": "Inläsning {id} är ångrad: {removed} rader borttagna.", "en": "Load {id} undone: {removed} rows removed."},
+    "undo_refused": {"sv": "Bara en administratör kan ångra inläsningar.", "en": "Only an administrator can undo loads."},
+    "reviewed": {"sv": "Granskad", "en": "Reviewed"},
+    "reviewed_text": {"sv": "{user} {time}: {comment}", "en": "{user} {time}: {comment}"},
+    "review_comment": {"sv": "Kommentar till granskningen", "en": "Review comment"},
+    "review_button": {"sv": "Markera som granskad", "en": "Mark as reviewed"},
+    "review_pick": {
+        "sv": "Välj en varning i tabellen, skriv en kommentar och markera den som granskad.",
+        "en": "Choose a warning in the table, write a comment and mark it as reviewed.",
+    },
+    "review_only_warnings": {"sv": "Välj en varning (fel rättas i filen).", "en": "Choose a warning (errors are fixed in the file)."},
+    "review_done": {"sv": "Varningen är markerad som granskad.", "en": "The warning is marked as reviewed."},
+    "review_refused": {
+        "sv": "Bara redaktörer och administratörer kan markera varningar som granskade.",
+        "en": "Only editors and administrators can mark warnings as reviewed.",
+    },
+    "comment_refused": {
+        "sv": "Din roll får inte skriva analyser och åtgärder.",
+        "en": "Your role may not write analyses and actions.",
+    },
+    "saving_as": {"sv": "Sparas som {name}", "en": "Saved as {name}"},
 }
 
 

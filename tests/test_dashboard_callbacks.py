@@ -117,6 +117,13 @@ def test_unit_profile_page(tiny_ds: DataSource) -> None:
     assert (row["value__fmt"], row["org_value__fmt"], row["diff_pct__fmt"]) == ("520", "760", f"\u221232{NB}%")
 
 
+def test_unit_profile_without_unit_asks_for_one(tiny_ds: DataSource) -> None:
+    """With "Hela biblioteket" chosen, the page says to pick a unit instead of showing another one."""
+    title, body = units.profile_content(tiny_ds, view(unit=None))
+    assert title == "Enheter · T1 2026 (jan–apr)"
+    assert "Välj en enhet" in body.children and not find(body, "bib-grid")
+
+
 def test_router_renders_every_page(tiny_ds: DataSource) -> None:
     for path, marker in [("/", "goal-cards"), ("/mal", "goal-page"), ("/enheter", "units-page"),
                          ("/data", "data-page"), ("/presentation", "present-page")]:  # fmt: skip

@@ -9,7 +9,6 @@ from dash import Input, Output, State, dcc, html
 from dashboard import state, views
 from dashboard.components import Column, download_button, graph, grid, section
 from dashboard.data import DataSource
-from dashboard.downloads import _first_unit
 from dashboard.figures import units_bar
 from dashboard.i18n import t
 
@@ -46,7 +45,10 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
 def profile_content(ds: DataSource, view: state.ViewState) -> tuple[str, Any]:
     assert view.year is not None and view.period is not None
     lang = view.lang
-    unit_id = view.unit or _first_unit(ds)
+    if view.unit is None:  # the whole library has no profile of its own here: ask for a unit
+        title = f"{t('nav_units', lang)} · {ds.period_label(view.year, view.period, lang)}"
+        return title, html.Div(t("choose_unit_hint", lang), className="alert alert-info")
+    unit_id = view.unit
     df = views.unit_profile(ds.followup(view.year, view.period, unit_id), ds.followup(view.year, view.period, None))
     cols = [
         Column("goal_name", t("goal", lang), width=200, wrap=True),
@@ -69,7 +71,7 @@ def percapita_figure(ds: DataSource, indicator_id: str | None, view: state.ViewS
         return empty_figure(t("status_ingen_data", view.lang), view.lang)
     ind = ds.plan().indicator(indicator_id)
     df = ds.unit_comparison(indicator_id, view.year, view.period)
-    return units_bar(df, ind.decimals, ind.unit, view.lang, highlight=view.unit or _first_unit(ds))
+    return units_bar(df, ind.decimals, ind.unit, view.lang, highlight=view.unit)
 
 
 def register(app: Any, ds: DataSource) -> None:
