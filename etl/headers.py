@@ -73,7 +73,29 @@ def map_columns(sheet: RawSheet, kind: str, source: Source) -> ColumnMap:
             out.unrecognised.remove(i)
             out.dropped.append(i)
             out.problems.append(_personal(sheet, sheet.names[i], "kolumnen innehåller personnummer"))
+    # A header the source names explicitly must be there: never fall back silently (a renamed
+    # "Antal deltagare" would otherwise load as empty and replace good data).
+    for fld, header in source.columns.items():
+        if fld not in out.fields:
+            out.problems.append(configured_column_missing(sheet, fld, header))
     return out
+
+
+def configured_column_missing(sheet: RawSheet, fld: str, header: str) -> Problem:
+    """Error for a header that sources.yaml names for ``fld`` but the file lacks."""
+    found = [n for n in sheet.names if n]
+    by_norm = {norm(n): n for n in found}
+    close = difflib.get_close_matches(norm(header), list(by_norm), n=1, cutoff=0.5)
+    label = FIELD_LABELS_SV.get(fld, fld)
+    msg = (f"Kolumnen {header!r} ({label}) som sources.yaml anger finns inte i filen. "
+           f"Hittade kolumner: {', '.join(found) or '(inga)'}.")
+    if close:
+        msg += (f" Närmast är {by_norm[close[0]]!r}: rätta rubriken i exporten, eller ändra "
+                f"columns: {{{fld}: \"{by_norm[close[0]]}\"}} i sources.yaml om exporten har bytt rubrik.")
+    else:
+        msg += " Rätta rubriken i exporten eller ändra columns i sources.yaml."
+    return Problem("fel", "missing_column", msg, file=sheet.file, sheet=sheet.sheet,
+                   row=sheet.header_row, column=header)
 
 
 def _personal(sheet: RawSheet, name: str, why: str) -> Problem:

@@ -227,3 +227,20 @@ def test_utc_timestamps_are_moved_to_swedish_time_before_the_month_is_taken(data
     res = check_paths([path], load_config(d)).files[0]
     got = dict(zip(res.frame["month"].dt.strftime("%Y-%m"), res.frame["initial_loans"]))
     assert got == {"2024-01": 1, "2024-02": 1}  # 23:30 UTC is 00:30 on 1 February in Stockholm
+
+
+def test_header_named_in_sources_yaml_but_missing_is_an_error(data_dir, write_xlsx):
+    """A renamed column that sources.yaml names must not load as empty and replace good data."""
+    directory = data_dir(
+        'sources:\n  - {id: arr, kind: events, pattern: "arr*.xlsx", '
+        'columns: {participants: "Antal deltagare"}}\n'
+    )
+    path = write_xlsx(directory / "arr_1.xlsx", [
+        ["Datum", "Bibliotek", "Arrangemang", "Kategori", "Målgrupp", "Antal delt"],
+        ["2024-03-01", "Gottsunda", "Sagostund", 102, "barn", 12],
+    ])
+    result = check_paths([path], load_config(directory)).files[0]
+    p = only(result.problems, "missing_column")
+    assert (p.severity, p.file, p.row, p.column) == ("fel", "arr_1.xlsx", 1, "Antal deltagare")
+    assert "Närmast är 'Antal delt'" in p.message and "sources.yaml" in p.message
+    assert result.has_errors
