@@ -191,14 +191,39 @@ def _key_path(loc: tuple[Any, ...], raw: Any) -> str:
     return out
 
 
-_FIXES = {
-    "missing": "nyckeln saknas; lägg till den",
-    "extra_forbidden": "okänd nyckel; kontrollera stavningen eller ta bort den",
-    "literal_error": "otillåtet värde",
-    "date_from_datetime_parsing": "skriv datum som ÅÅÅÅ-MM-DD",
-    "date_parsing": "skriv datum som ÅÅÅÅ-MM-DD",
-    "string_pattern_mismatch": "använd bara a-z, 0-9 och _ (inga mellanslag eller å/ä/ö)",
-}
+def _swedish(e: dict[str, Any]) -> str:
+    """One pydantic error as a Swedish sentence that says what to write instead."""
+    kind, ctx, given = e["type"], e.get("ctx", {}), e.get("input")
+    shown = f" (står {given!r})" if not isinstance(given, (dict, list)) and given is not None else ""
+    messages = {
+        "missing": "nyckeln saknas; lägg till den",
+        "extra_forbidden": "okänd nyckel; kontrollera stavningen eller ta bort den",
+        "literal_error": f"otillåtet värde{shown}; tillåtna värden: {str(ctx.get('expected', '')).replace(' or ', ' eller ')}",
+        "string_pattern_mismatch": f"ogiltigt id{shown}; använd bara a-z, 0-9 och _ (inga mellanslag eller å/ä/ö)",
+        "date_from_datetime_parsing": f"ogiltigt datum{shown}; skriv datum som ÅÅÅÅ-MM-DD",
+        "date_parsing": f"ogiltigt datum{shown}; skriv datum som ÅÅÅÅ-MM-DD",
+        "date_type": f"ogiltigt datum{shown}; skriv datum som ÅÅÅÅ-MM-DD",
+        "float_parsing": f"ska vara ett tal{shown}; skriv t.ex. 12 eller 4.5 (punkt som decimaltecken)",
+        "float_type": f"ska vara ett tal{shown}",
+        "int_parsing": f"ska vara ett heltal{shown}",
+        "int_from_float": f"ska vara ett heltal{shown}",
+        "int_type": f"ska vara ett heltal{shown}",
+        "bool_parsing": f"ska vara true eller false{shown}",
+        "string_type": f"ska vara text{shown}",
+        "list_type": f"ska vara en lista{shown}; skriv [a, b] eller en rad per värde med -",
+        "dict_type": f"ska vara en uppsättning nycklar (nyckel: värde){shown}",
+        "model_type": f"ska vara en uppsättning nycklar (nyckel: värde){shown}",
+        "greater_than_equal": f"ska vara minst {ctx.get('ge')}{shown}",
+        "less_than_equal": f"får vara högst {ctx.get('le')}{shown}",
+        "greater_than": f"ska vara större än {ctx.get('gt')}{shown}",
+    }
+    if kind in messages:
+        return messages[kind]
+    return e["msg"].removeprefix("Value error, ")  # our own validators write Swedish already
+
+
+#: Union branch tags pydantic puts in error locations (``sheet.str``, ``sheet.int``).
+_UNION_TAGS = {"str", "int", "float", "bool", "none", "date", "function-after[_unique_ids(), UnitsFile]"}
 
 
 def parse_model(model: type[M], raw: Any, file: Path | str) -> M:
@@ -206,13 +231,12 @@ def parse_model(model: type[M], raw: Any, file: Path | str) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        errors = []
+        errors: list[tuple[str, str]] = []
         for e in exc.errors():
-            msg = e["msg"].removeprefix("Value error, ")
-            fix = _FIXES.get(e["type"])
-            if e["type"] == "literal_error":
-                fix = f"tillåtna värden: {e.get('ctx', {}).get('expected', '')}"
-            errors.append((_key_path(e["loc"], raw), f"{msg}" + (f" — {fix}" if fix else "")))
+            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and (p in _UNION_TAGS or "[" in p)))
+            item = (_key_path(loc, raw), _swedish(e))
+            if item not in errors and not any(k == item[0] for k, _ in errors):
+                errors.append(item)
         raise ConfigError(file, errors) from None
 
 
