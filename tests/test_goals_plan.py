@@ -94,7 +94,7 @@ def test_bad_direction_lists_allowed_values(tmp_path: Path) -> None:
     raw = _base()
     raw["indicators"][0]["direction"] = "upp"
     msg = _error(raw, tmp_path)
-    assert "direction" in msg and "'higher', 'lower' or 'closer'" in msg
+    assert "direction" in msg and "'higher', 'lower' eller 'closer'" in msg
 
 
 def test_survey_aggregation_needs_one_item(tmp_path: Path) -> None:
