@@ -3,7 +3,9 @@
 - loans, events: a month is ``ok`` when the unit has at least one row in it, else ``missing``;
 - visits (daily door counts): ``missing`` when no day has a count, ``partial`` when some days are
   missing (NaN: a counter outage), ``estimated`` when any day is estimated (bookmobile sample weeks);
-- survey: one column per wave (year) instead of months.
+- survey: one column per wave (year) instead of months;
+- ``pause``: a month missing for a unit in every year of the grid (at least two), such as the
+  bookmobiles' July break: planned, not a gap in the data.
 Opening hours and population are not monthly and have no grid.
 """
 
@@ -14,7 +16,7 @@ import pandas as pd
 from etl.tables import Tables
 
 KINDS_WITH_GRID: tuple[str, ...] = ("loans", "visits", "events", "survey")
-STATES: tuple[str, ...] = ("ok", "partial", "estimated", "missing")
+STATES: tuple[str, ...] = ("ok", "partial", "estimated", "missing", "pause")
 UNIT_TYPE_ORDER = {"huvudbibliotek": 0, "stadsdelsbibliotek": 1, "bokbuss": 2}
 
 
@@ -64,6 +66,19 @@ def coverage(tables: Tables, kind: str) -> pd.DataFrame:
         .fillna("missing")
         .reset_index()
     )
+    if kind != "survey":
+        out["state"] = _mark_pauses(out)
     names = dict(zip(units["unit_id"].astype(str), units["name"].astype(str)))
     out["unit_name"] = out["unit_id"].map(names)
     return out[cols]
+
+
+def _mark_pauses(grid: pd.DataFrame) -> pd.Series:
+    """``state`` with ``missing`` turned into ``pause`` where the unit lacks that calendar month in
+    every year the grid covers (at least two years): a seasonal break, not missing data."""
+    month = grid["period"].dt.month
+    missing = grid["state"].eq("missing")
+    per = missing.groupby([grid["unit_id"], month]).agg(["all", "size"])
+    paused = per[per["all"] & (per["size"] >= 2)].index
+    key = pd.MultiIndex.from_arrays([grid["unit_id"], month])
+    return grid["state"].mask(missing & key.isin(paused), "pause")

@@ -104,6 +104,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "coverage_missing": {"sv": "Saknas", "en": "Missing"},
     "coverage_estimated": {"sv": "Uppskattat", "en": "Estimated"},
     "coverage_partial": {"sv": "Delvis", "en": "Partial"},
+    "coverage_pause": {"sv": "Uppehåll (varje år)", "en": "Break (every year)"},
     "source_kind": {"sv": "Datakälla", "en": "Source"},
     "last_load": {"sv": "Senaste inläsning", "en": "Last load"},
     "load_time": {"sv": "Tid", "en": "Time"},

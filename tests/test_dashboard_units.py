@@ -129,6 +129,23 @@ def test_coverage_states() -> None:
     validated(fig)
 
 
+def test_coverage_marks_a_month_missing_every_year_as_a_break() -> None:
+    """The bookmobile has no July in 2024 or 2025: a planned break, not a gap; its missing
+    March 2025 is a gap."""
+    units = pd.DataFrame({"unit_id": ["buss"], "name": ["Bussen"], "type": ["bokbuss"], "district": [None]})
+    months = [m for m in pd.date_range("2024-01-01", "2025-12-01", freq="MS")
+              if m.month != 7 and m != pd.Timestamp("2025-03-01")]  # fmt: skip
+    loans = conform("loans", pd.DataFrame({
+        "month": months, "unit_id": "buss", "media_type": "bok", "audience": "vuxna",
+        "genre": "skonlitteratur", "initial_loans": 5, "renewals": 1,
+    }))  # fmt: skip
+    cov = coverage(Tables(units=units, loans=loans), "loans")
+    states = {pd.Timestamp(r.period).strftime("%Y-%m"): r.state for r in cov.itertuples()}
+    assert (states["2024-07"], states["2025-07"], states["2025-03"], states["2024-03"]) == (
+        "pause", "pause", "missing", "ok")  # fmt: skip
+    assert list(coverage_figure(cov).data[0].text[0]).count("–") == 2
+
+
 # ---------------------------------------------------------------------------- figures
 def validated(fig: go.Figure) -> go.Figure:
     """Re-build a figure with plotly's validation on: raises on any property plotly.js lacks."""

@@ -14,6 +14,7 @@ STATE_STYLE: dict[str, tuple[int, str, str]] = {
     "partial": (1, "#E69F00", "◐"),
     "estimated": (2, "#56B4E9", "≈"),
     "missing": (3, "#D55E00", "✗"),
+    "pause": (4, "#9AA5B1", "–"),
 }
 
 
@@ -30,6 +31,7 @@ def coverage_figure(df: pd.DataFrame, lang: str = "sv", by_year: bool = False) -
     labels = {
         "ok": t("coverage_ok", lang), "partial": t("coverage_partial", lang),
         "estimated": t("coverage_estimated", lang), "missing": t("coverage_missing", lang),
+        "pause": t("coverage_pause", lang),
     }  # fmt: skip
     x = [str(pd.Timestamp(p).year) if by_year else pd.Timestamp(p).strftime("%Y-%m") for p in periods]
     hover = [[f"{u} · {xi}: {labels[s]}" for xi, s in zip(x, row)] for u, row in zip(units, states)]
@@ -59,5 +61,5 @@ def legend_items(lang: str = "sv") -> list[tuple[str, str, str]]:
     """(colour, symbol, label) for the legend drawn in HTML under the grid."""
     return [
         (STATE_STYLE[s][1], STATE_STYLE[s][2] or "■", t(f"coverage_{s}", lang))
-        for s in ("ok", "partial", "estimated", "missing")
+        for s in ("ok", "partial", "estimated", "missing", "pause")
     ]
