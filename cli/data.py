@@ -1,4 +1,5 @@
-"""``bibplan load``, ``bibplan check`` and ``bibplan status``: the data commands."""
+"""The data commands: ``bibplan load``, ``check``, ``status``, ``loads`` (the load history) and
+``undo`` (undo a load)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from etl.problems import PROBLEM_COLUMNS_SV, Problem
 from etl.tables import KIND_LABELS_SV
 
 STATUS_SV = {"stored": "sparad", "unchanged": "oförändrad (redan laddad)", "rejected": "avvisad",
-             "unmatched": "okänd fil"}
+             "unmatched": "okänd fil", "undone": "ångrad"}
 #: Show the progress bar only when a load takes longer than this (seconds).
 PROGRESS_AFTER = 0.5
 
@@ -122,8 +123,14 @@ def load(directory: Path | None, url: str | None, user: str | None) -> None:
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Katalog med units.yaml och sources.yaml (standard: filernas katalog om den har "
                    "sources.yaml, annars den konfigurerade datakatalogen).")
-def check(files: tuple[Path, ...], config_dir: Path | None) -> None:
-    """Kontrollera FILES mot konfigurationen och visa problemen; inget sparas."""
+@click.option("--store", "url", default=None,
+              help="Databas att jämföra med för avvikelsevarningar (standard: settings.yaml / BIBPLAN_STORE_URL).")
+@click.option("--no-store", is_flag=True, help="Jämför inte med det som redan är laddat.")
+def check(files: tuple[Path, ...], config_dir: Path | None, url: str | None, no_store: bool) -> None:
+    """Kontrollera FILES mot konfigurationen och visa problemen; inget sparas.
+
+    Avvikelsevarningar (t.ex. förändring mot samma månad förra året) räknas mot det som redan är
+    laddat i databasen."""
     from etl.pipeline import check_paths, load_config
 
     console = _console()
@@ -132,7 +139,8 @@ def check(files: tuple[Path, ...], config_dir: Path | None) -> None:
         here = next(iter(parents)) if len(parents) == 1 else None
         config_dir = here if here is not None and (here / "sources.yaml").exists() else data_dir()
     try:
-        result = check_paths(files, load_config(config_dir))
+        existing = None if no_store else _existing_tables(url or store_url())
+        result = check_paths(files, load_config(config_dir), existing=existing)
     except ConfigError as exc:
         _config_error(console, exc)
         return
@@ -151,6 +159,18 @@ def check(files: tuple[Path, ...], config_dir: Path | None) -> None:
         console.print("[red]Det finns fel: filer med fel skulle avvisas i sin helhet vid laddning.[/]")
         sys.exit(1)
     console.print("Inga fel.")
+
+
+def _existing_tables(url: str):
+    """What the store holds, or None when a SQLite store file does not exist yet (nothing loaded)."""
+    from sqlalchemy.engine import make_url
+
+    from etl.store import Store
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).exists()):
+        return None
+    return Store(url).read_tables()
 
 
 @click.command()
@@ -177,3 +197,82 @@ def status(url: str | None) -> None:
     console.print(table)
     last = store.last_data_date()
     console.print(f"Data t.o.m. {last.isoformat() if last else '–'}.")
+
+
+def _store(console: Console, url: str | None):
+    """The store at ``url`` (default: the configured one); a config error ends the command."""
+    from etl.store import Store
+
+    try:
+        return Store(url or store_url())
+    except ConfigError as exc:
+        console.print(f"[bold red]{exc}[/]")
+        sys.exit(2)
+
+
+def _when(value: object) -> str:
+    return "" if value is None or value != value else str(value)[:16]
+
+
+@click.command()
+@click.argument("load_id", required=False, type=int)
+@click.option("--store", "url", default=None, help="Databas-URL (standard: settings.yaml / BIBPLAN_STORE_URL).")
+def loads(load_id: int | None, url: str | None) -> None:
+    """Visa laddningshistoriken; med LOAD_ID filerna i en laddning (innehållshash, rader)."""
+    console = _console()
+    store = _store(console, url)
+    df = store.loads()
+    if df.empty:
+        console.print("Inga laddningar ännu. Kör: bibplan load")
+        return
+    if load_id is None:
+        table = Table("Id", "Start", "Användare", "Filer", "Sparade", "Rader tillagda", "Rader ersatta",
+                      "Ångrad", "Från", title="Laddningar")
+        for r in df.itertuples(index=False):
+            stored = sum(f["status"] in ("stored", "undone") for f in r.files)
+            table.add_row(str(r.id), _when(r.started_at), r.user, str(len(r.files)), str(stored),
+                          _int(r.rows_added), _int(r.rows_replaced), _when(r.undone_at), r.data_dir)
+        console.print(table)
+        console.print("Visa en laddnings filer: bibplan loads ID. Ångra en laddning: bibplan undo ID.")
+        return
+    match = df[df["id"] == load_id]
+    if match.empty:
+        console.print(f"[red]Laddning {load_id} finns inte.[/] Se bibplan loads.")
+        sys.exit(1)
+    r = match.iloc[0]
+    undone = f", ångrad {_when(r['undone_at'])}" if r["undone_at"] is not None and r["undone_at"] == r["undone_at"] else ""
+    table = Table("Fil", "Typ", "Status", "Innehållshash (SHA-256)", "Rader tillagda", "Rader ersatta", "Fel",
+                  "Varningar", title=f"Laddning {load_id}: {_when(r['started_at'])} av {r['user']}{undone}")
+    for f in r["files"]:
+        table.add_row(f["file"], KIND_LABELS_SV.get(f["kind"], f["kind"]), STATUS_SV.get(f["status"], f["status"]),
+                      f["content_hash"], _int(f["rows_added"]), _int(f["rows_replaced"]), str(f["errors"]),
+                      str(f["warnings"]))
+    console.print(table)
+
+
+@click.command()
+@click.argument("load_id", type=int)
+@click.option("--store", "url", default=None, help="Databas-URL (standard: settings.yaml / BIBPLAN_STORE_URL).")
+@click.option("--yes", "-y", is_flag=True, help="Fråga inte först.")
+def undo(load_id: int, url: str | None, yes: bool) -> None:
+    """Ångra laddning LOAD_ID: ta bort raderna den lade till och ta tillbaka dem den ersatte."""
+    from etl.store import UndoError
+
+    console = _console()
+    store = _store(console, url)
+    df = store.loads()
+    match = df[df["id"] == load_id]
+    if match.empty:
+        console.print(f"[red]Laddning {load_id} finns inte.[/] Se bibplan loads.")
+        sys.exit(1)
+    r = match.iloc[0]
+    if not yes:
+        click.confirm(f"Ångra laddning {load_id} ({_when(r['started_at'])} av {r['user']}: "
+                      f"{_int(r['rows_added'])} rader tillagda, {_int(r['rows_replaced'])} ersatta)?", abort=True)
+    try:
+        removed = store.undo_load(load_id)
+    except UndoError as exc:
+        console.print(f"[red]{exc}[/]")
+        sys.exit(1)
+    console.print(f"Laddning {load_id} är ångrad: {_int(removed)} rader borttagna, "
+                  f"{_int(int(r['rows_replaced']))} rader återställda.")

@@ -15,6 +15,8 @@ COMMANDS: dict[str, str] = {
     "load": "cli.data:load",
     "check": "cli.data:check",
     "status": "cli.data:status",
+    "loads": "cli.data:loads",
+    "undo": "cli.data:undo",
     "goals": "cli.followup:goals_cmd",
     "values": "cli.followup:values",
     "report": "cli.report:report",

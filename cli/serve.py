@@ -8,6 +8,9 @@ import sys
 
 import click
 
+#: The address ``bibplan serve`` listens on, for the workers' own start-up check.
+HOST_ENV = "BIBPLAN_SERVE_HOST"
+
 
 @click.command()
 @click.option("--dev", is_flag=True, help="Utvecklingsserver (Flask, en process) med felsökningsläge.")
@@ -25,11 +28,20 @@ def serve(dev: bool, host: str, port: int, workers: int) -> None:
 
     Utan --dev körs gunicorn med flera arbetsprocesser; de delar bara databasen, så kommentarer som
     sparas i en arbetare syns i alla och går aldrig förlorade.
+
+    Utan användare (bibplan user add) öppnas appen utan inloggning, men bara på 127.0.0.1.
     """
+    from dashboard.auth import AuthSetupError, auth_required, default_users_path
+
+    try:
+        auth_required(default_users_path(), host, trusted_header=os.environ.get("BIBPLAN_TRUSTED_HEADER") or None)
+    except AuthSetupError as exc:
+        raise click.ClickException(str(exc)) from None
+    os.environ[HOST_ENV] = host  # the gunicorn workers check it again (dashboard/wsgi.py)
     if dev:
         from dashboard.app import create_app
 
-        app = create_app()
+        app = create_app(host=host)
         click.echo(f"bibplan: http://{host}:{port}")
         app.run(
             host=host, port=port, debug=True, use_reloader=False, dev_tools_ui=False,

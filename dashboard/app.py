@@ -6,6 +6,11 @@ Every control that is part of the view has the id ``{"type": "ctl", "key": <name
 writes their values back to the query string.  The router only listens to the path, so changing a
 control updates the URL without re-rendering the page; the page's own callbacks take the controls
 as inputs.  A language switch is a plain link (a full reload in the other language).
+
+Login and roles (``dashboard.auth``) guard every request: without users the app opens for the
+local machine only, as an administrator; pages that need a right beyond reading (Uppladdning) are
+left out of the navigation and refused by the router for users without it, and every callback
+that writes checks the right itself.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import downloads, state
+from dashboard.auth import ROLE_DESCRIPTIONS_SV, current_user, init_dash_auth, permitted
 from dashboard.coverage import unit_order
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_date, month_names
 from dashboard.i18n import t
-from dashboard.pages import PAGES, data_page, goal, overview, present, units
+from dashboard.pages import PAGES, PageInfo, data_page, goal, overview, present, units, upload
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -52,7 +58,7 @@ def header(ds: DataSource, view: state.ViewState, path: str) -> html.Header:
         [
             dcc.Link(t(p.label_key, lang), href=p.path + view.query(), id={"type": "nav", "key": p.name},
                      className="nav-link" + (" active" if p.path == path else ""))
-            for p in PAGES
+            for p in PAGES if allowed(p)
         ],  # fmt: skip
         className="main-nav",
         **{"aria-label": t("app_title", lang)},
@@ -81,16 +87,43 @@ def header(ds: DataSource, view: state.ViewState, path: str) -> html.Header:
                        className="lang-link", hrefLang=other)  # fmt: skip
     return html.Header(
         [
-            html.Div([html.A(t("app_title", lang), href="/" + view.query(), className="brand"), nav, lang_link],
-                     className="topbar"),  # fmt: skip
+            html.Div([html.A(t("app_title", lang), href="/" + view.query(), className="brand"), nav,
+                      user_box(lang), lang_link], className="topbar"),  # fmt: skip
             html.Div([pickers, fresh], className="subbar"),
         ],
         className="app-header",
     )
 
 
-def create_app(data: DataSource | None = None, **dash_kwargs: Any) -> Dash:
-    """Build the app on ``data`` (default: the configured store and plan)."""
+ROLE_EN = {"läsare": "reader", "redaktör": "editor", "administratör": "administrator"}
+
+
+def allowed(page: PageInfo) -> bool:
+    """May the current user open ``page``?"""
+    return page.action is None or permitted(page.action)
+
+
+def user_box(lang: str) -> html.Div | None:
+    """Who is logged in, with a "Logga ut" link (nothing in local mode: no login to leave)."""
+    user = current_user()
+    if user is None or user.via == "local":
+        return None
+    role = user.role if lang == "sv" else ROLE_EN.get(user.role, user.role)
+    return html.Div(
+        [html.Span(t("signed_in_as", lang, name=user.name, role=role), className="user-name", id="user-name"),
+         html.A(t("logout", lang), href="/logout", className="logout-link", id="logout-link")],  # fmt: skip
+        className="user-box",
+        title=ROLE_DESCRIPTIONS_SV.get(user.role, "") if lang == "sv" else "",
+    )
+
+
+def create_app(data: DataSource | None = None, *, users_path: Path | str | None = None,
+               host: str | None = None, **dash_kwargs: Any) -> Dash:
+    """Build the app on ``data`` (default: the configured store and plan), protected by the login
+    (``dashboard.auth.init_dash_auth``; users from ``users_path``, default ``data/users.yaml`` / env
+    ``BIBPLAN_USERS_FILE``).  With no users it opens without a login for the local machine only;
+    ``host`` (the address it will listen on) makes a start without users on any other address fail
+    at once."""
     ds = data or DataSource()
     app = Dash(
         __name__,
@@ -112,6 +145,7 @@ def create_app(data: DataSource | None = None, **dash_kwargs: Any) -> Dash:
         id="shell",
     )
     app.bibplan_data = ds  # type: ignore[attr-defined]
+    init_dash_auth(app, users_path, host=host)
 
     @app.callback(
         Output("header", "children"),
@@ -146,7 +180,7 @@ def create_app(data: DataSource | None = None, **dash_kwargs: Any) -> Dash:
         return nav_hrefs(search, pathname or "/", [i["key"] for i in ids])
 
     downloads.register(app, ds)
-    for module in (overview, goal, units, data_page, present):
+    for module in (overview, goal, units, data_page, upload, present):
         module.register(app, ds)
     return app
 
@@ -165,10 +199,14 @@ def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str]:
     if page is None:
         body = html.Div(t("page_not_found", view.lang), className="panel")
         return header(ds, view, pathname), body, "shell"
-    if ds.last_data_date() is None and page.name != "data":
+    if not allowed(page):
+        body = html.Div(t("page_refused", view.lang), className="panel empty-state", id="page-refused")
+        return header(ds, view, page.path), body, "shell"
+    if ds.last_data_date() is None and page.name not in ("data", "upload"):
         body = html.Div(t("no_data_loaded", view.lang), className="panel empty-state")
         return header(ds, view, page.path), body, "shell"
-    module = {"overview": overview, "goal": goal, "units": units, "data": data_page, "present": present}[page.name]
+    module = {"overview": overview, "goal": goal, "units": units, "data": data_page, "upload": upload,
+              "present": present}[page.name]
     shell = "shell presenting" if page.name == "present" else "shell"
     return header(ds, view, page.path), module.layout(ds, view), shell
 

@@ -5,6 +5,10 @@ nothing is ever lost: not on reload, restart, a new data load, or when two peopl
 (each save is its own row; whoever saved last is shown, earlier versions stay in the history).
 The panel remembers which version it showed; when someone else saved in between, the user is told
 and both versions remain.
+
+Only users whose role may ``write_comments`` (redaktör, administratör) can save; the save callback
+checks that itself.  A logged-in user saves under their login name; in local mode (no users
+configured) the author types their name.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import state
+from dashboard.auth import CurrentUser, current_user
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_datetime
 from dashboard.i18n import t
@@ -63,9 +68,13 @@ def history_block(history: list[Any], lang: str) -> html.Details | None:
     )
 
 
-def comments_panel(ds: DataSource, view: state.ViewState, author: str | None) -> html.Section:
-    """The Analys and Åtgärder editors for the goal, period and unit of ``view``."""
+def comments_panel(ds: DataSource, view: state.ViewState, author: str | None,
+                   user: CurrentUser | None = None) -> html.Section:
+    """The Analys and Åtgärder editors for the goal, period and unit of ``view``.  ``user``: who
+    is looking (read-only texts for a role that may not write; no name field when logged in)."""
     lang = view.lang
+    may_write = user is None or user.can("write_comments")
+    named = user is not None and user.via != "local"
     assert view.goal is not None and view.year is not None and view.period is not None
     latest = ds.comments(view.goal, view.year, view.period, view.unit)
     columns = []
@@ -83,6 +92,7 @@ def comments_panel(ds: DataSource, view: state.ViewState, author: str | None) ->
                         id=f"comment-{sec}",
                         value=str(_attr(comment, "text")) if comment is not None else "",
                         className="form-control comment-text",
+                        readOnly=not may_write,
                         rows=6,
                         style={"minHeight": "150px"},
                     ),
@@ -102,8 +112,12 @@ def comments_panel(ds: DataSource, view: state.ViewState, author: str | None) ->
             html.Div(
                 [
                     dcc.Input(id="comment-author", value=author or "", placeholder=t("author", lang),
-                              className="form-control comment-author"),  # fmt: skip
-                    html.Button(t("save", lang), id="comment-save", n_clicks=0, className="btn btn-primary"),
+                              className="form-control comment-author",
+                              style={"display": "none"} if named or not may_write else None),  # fmt: skip
+                    html.Span(t("saving_as", lang, name=user.name), className="comment-author-name")
+                    if named and may_write else None,
+                    html.Button(t("save", lang), id="comment-save", n_clicks=0, className="btn btn-primary")
+                    if may_write else None,
                     html.Div(id="comment-status", className="comment-status", role="status"),
                 ],
                 className="comment-actions",
@@ -163,7 +177,7 @@ def register(app: Any, ds: DataSource) -> None:
     def render(goal_id: str, year: int, period: str, unit: str, search: str, author: str | None):
         view = state.parse(search).with_(goal=goal_id, year=int(year), period=period,
                                          unit=None if unit in (None, "ALLA") else unit)  # fmt: skip
-        return comments_panel(ds, view, author)
+        return comments_panel(ds, view, author, current_user())
 
     @app.callback(
         Output("comment-status", "children"),
@@ -184,9 +198,14 @@ def register(app: Any, ds: DataSource) -> None:
     def save(n: int, analys: str, atgarder: str, author: str, key: dict, loaded: dict):
         if not n:
             return (no_update,) * 7
+        lang = key.get("lang", "sv")
+        user = current_user()
+        if user is None or not user.can("write_comments"):
+            return (t("comment_refused", lang),) + (no_update,) * 6
+        if user.via != "local":
+            author = user.name
         message, new_loaded, _ = save_comments(ds, key, {"analys": analys, "atgarder": atgarder}, author, loaded)
         latest = ds.comments(key["goal"], key["year"], key["period"], key["unit"])
-        lang = key.get("lang", "sv")
         metas = [meta_text(latest.get(s), lang) for s in SECTIONS]
         histories = [
             history_block(ds.comment_history(key["goal"], key["year"], key["period"], key["unit"], s), lang)

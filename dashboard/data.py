@@ -156,7 +156,8 @@ class DataSource:
         return self._memoised(("status",), self.store.status)
 
     def problems(self) -> pd.DataFrame:
-        return self._memoised(("problems",), self.store.problems)
+        """Outstanding problems with their reviews; read each time (a review changes no data version)."""
+        return self.store.problems()
 
     def loads(self) -> pd.DataFrame:
         return self._memoised(("loads",), self.store.loads)

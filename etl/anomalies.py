@@ -194,7 +194,7 @@ def open_status(units: pd.Series, dates: pd.Series, opening_hours: pd.DataFrame 
     """
     result = pd.Series(pd.NA, index=units.index, dtype="boolean")
     needed = {"unit_id", "valid_from", "weekday"}
-    if opening_hours is None or opening_hours.empty or not needed <= set(opening_hours.columns):
+    if len(units) == 0 or opening_hours is None or opening_hours.empty or not needed <= set(opening_hours.columns):
         return result
     oh = opening_hours.dropna(subset=list(needed))
     hours = oh["hours"] if "hours" in oh else pd.Series(np.nan, index=oh.index)
@@ -1085,29 +1085,60 @@ def _survey_problems(ctx: Context, f: pd.DataFrame) -> list[Problem]:
 
 
 def _change_problems(ctx: Context, f: pd.DataFrame) -> list[Problem]:
+    """One warning per unit, kind and file listing the months; when one file has findings for more
+    than ``max_listed`` units (a first load of several years), one warning for the file instead,
+    listing per unit how many months deviate and the largest deviation."""
     out = []
     cfg = ctx.rules
-    records = f.sort_values(["kind", "unit_id", "file", "t"]).to_dict("records")
-    for (kind, unit, _), grp in groupby(records, key=itemgetter("kind", "unit_id", "file")):
-        g = list(grp)
-        items = [
-            f"{_month(int(r['t']))} {_pct(r['change'], signed=True)} ({_num(r['value'])} mot "
-            f"{_num(r['last_year'])})"
-            for r in g[: cfg.max_listed]
-        ]
-        out.append(
-            _warn(
-                "change_vs_last_year",
-                f"{ctx.unit_name(unit)}: {_KIND_NOUN[kind][1]} avviker mer än "
-                f"{_pct(cfg.change_vs_last_year.share)} från samma månad förra året: "
-                f"{_listed(items, cfg.max_listed, len(g))}. Kontrollera att filen är rätt (rätt enhet, "
-                "hela månaden, samma sätt att räkna som förra året); stämmer siffrorna, förklara gärna i "
-                "analysen.",
-                g[0],
-                _KIND_COLUMN[kind],
-                _num(g[0]["value"]),
+    share = _pct(cfg.change_vs_last_year.share)
+    advice = (
+        "Kontrollera att filen är rätt (rätt enhet, hela månaden, samma sätt att räkna som förra året); "
+        "stämmer siffrorna, förklara gärna i analysen."
+    )
+    records = f.sort_values(["kind", "file", "unit_id", "t"]).to_dict("records")
+    for (kind, _), file_grp in groupby(records, key=itemgetter("kind", "file")):
+        by_unit = [list(g) for _, g in groupby(file_grp, key=itemgetter("unit_id"))]
+        if len(by_unit) > cfg.max_listed:
+            by_unit.sort(key=lambda g: (-len(g), ctx.unit_name(g[0]["unit_id"])))
+            items = []
+            for g in by_unit[: cfg.max_listed]:
+                top = max(g, key=lambda r: abs(r["change"]))
+                months = "1 månad" if len(g) == 1 else f"{len(g)} månader"
+                items.append(
+                    f"{ctx.unit_name(g[0]['unit_id'])} {months} (störst {_month(int(top['t']))} "
+                    f"{_pct(top['change'], signed=True)})"
+                )
+            first = min((r for g in by_unit for r in g), key=lambda r: (pd.isna(r["row"]), 0 if pd.isna(r["row"]) else int(r["row"])))
+            n_months = sum(len(g) for g in by_unit)
+            out.append(
+                _warn(
+                    "change_vs_last_year",
+                    f"{_KIND_NOUN[kind][1].capitalize()} avviker mer än {share} från samma månad förra året "
+                    f"för {len(by_unit)} enheter ({n_months} månader): "
+                    f"{_listed(items, cfg.max_listed, len(by_unit))}. {advice}",
+                    first,
+                    _KIND_COLUMN[kind],
+                    _num(first["value"]),
+                )
             )
-        )
+            continue
+        for g in by_unit:
+            unit = g[0]["unit_id"]
+            items = [
+                f"{_month(int(r['t']))} {_pct(r['change'], signed=True)} ({_num(r['value'])} mot "
+                f"{_num(r['last_year'])})"
+                for r in g[: cfg.max_listed]
+            ]
+            out.append(
+                _warn(
+                    "change_vs_last_year",
+                    f"{ctx.unit_name(unit)}: {_KIND_NOUN[kind][1]} avviker mer än {share} från samma månad "
+                    f"förra året: {_listed(items, cfg.max_listed, len(g))}. {advice}",
+                    g[0],
+                    _KIND_COLUMN[kind],
+                    _num(g[0]["value"]),
+                )
+            )
     return out
 
 

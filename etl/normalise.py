@@ -24,9 +24,6 @@ from etl.tables import SURVEY_ITEMS, conform, empty
 from etl.units import UnitIndex
 from etl.vocabulary import norm, vocabulary
 
-#: Fewer survey answers than this per unit and wave gives a warning (domain.md §4).
-MIN_ANSWERS = 30
-
 #: At most this many records per problem code and column; the rest are summarised in one record.
 MAX_PER_COLUMN = 20
 
@@ -673,13 +670,9 @@ def _survey(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, _: Any) -> pd.DataFram
                 + "{" + ", ".join(f"{it}: {{\"{lbl}\": 5}}" for it, lbl in unmapped_items.items()) + "}"
                 + " (värdet på skalan); \"Vet ej\" och \"Ej aktuellt\" räknas som saknade.", first[0], first[1],
                 ", ".join(unmapped))
-    out = pd.concat(frames, ignore_index=True)
-    answers = pd.DataFrame({"unit_id": unit_ids, "wave": wave}).dropna().value_counts()
-    for (unit, w), n in sorted(answers.items()):
-        if n < MIN_ANSWERS:
-            ctx.add("varning", "few_answers", f"Bara {n} svar för {unit} {int(w)} (färre än {MIN_ANSWERS}): "
-                    "resultaten är osäkra och visas med felmarginal.", None, ctx.col("unit"), unit)
-    return out
+    # Waves with too few answers are warned about by the anomaly rule few_survey_answers
+    # (etl/anomalies.py), which names the unit, the file and the first row of the unit.
+    return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- population

@@ -5,14 +5,24 @@ SQLite by default, PostgreSQL by URL.  The schema is created and upgraded by the
 trace columns (load, file, sheet, Excel row).  A file is stored in one transaction: the rows of its
 kind whose unit and period it covers are deleted, then its rows are inserted (a corrected re-export
 replaces, never adds).  Comments are append-only: a save is a new version, nothing is updated.
+
+Loads are serialised (:meth:`Store.load_lock`): a lock file beside a SQLite database (``flock``), a
+session advisory lock on PostgreSQL.  A warning can be marked as reviewed (:meth:`Store.review_problem`);
+the review is keyed on what the problem is (code, file, sheet, row, column, value), not on its row id,
+so it still applies when the same warning comes back from a later load of the same file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
-from collections.abc import Callable
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,6 +99,16 @@ comments_t = sa.Table(
     sa.Column("saved_at", sa.DateTime, nullable=False),
     sa.Index("ix_comments_key", "goal_id", "year", "period", "unit_id", "section"),
 )
+reviews_t = sa.Table(
+    "problem_reviews", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("problem_key", sa.String(64), nullable=False, index=True),
+    sa.Column("code", sa.String(60), nullable=False),
+    sa.Column("file", sa.Text, nullable=False, default=""),
+    sa.Column("reviewed_by", sa.String(200), nullable=False),
+    sa.Column("reviewed_at", sa.DateTime, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+)
 units_t = sa.Table(
     "units", metadata,
     *[sa.Column(c, sa.String(200), primary_key=(c == "unit_id")) for c in UNIT_COLUMNS],
@@ -128,8 +148,36 @@ def _v2(conn: Connection) -> None:
             conn.execute(sa.text(f'ALTER TABLE "{table}" ADD COLUMN {column} {sql_type}'))
 
 
+def _v3(conn: Connection) -> None:
+    """Reviews of warnings (``problem_reviews``), append-only: the latest per problem key holds."""
+    reviews_t.create(conn, checkfirst=True)
+
+
 #: Ordered schema migrations; version = position + 1.  Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+
+#: Key of the PostgreSQL advisory lock that serialises loads ("bibplan" in ASCII).
+PG_LOCK_KEY = 0x62696270_6C616E
+
+
+def problem_key(code: str, file: str, sheet: str, row: Any, column: str, value: str) -> str:
+    """A stable identity of a problem: the same warning from a later load has the same key."""
+    row_text = "" if row is None or pd.isna(row) else str(int(row))
+    parts = [str(code), str(file or ""), str(sheet or ""), row_text, str(column or ""), str(value or "")]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class ReviewError(Exception):
+    """A problem cannot be marked as reviewed; ``str()`` is Swedish."""
+
+
+_LOCKS_GUARD = threading.Lock()
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _thread_lock(name: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(name, threading.Lock())
 
 
 class UndoError(Exception):
@@ -188,6 +236,48 @@ class Store:
                              {"version": version, "applied_at": _now()})
 
     # ------------------------------------------------------------------ loads
+    def lock_path(self) -> Path | None:
+        """The lock file of a SQLite database file (``<db>.lock``); None for PostgreSQL and memory."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        db = self.engine.url.database
+        if not db or db == ":memory:" or db.startswith("file:"):
+            return None
+        return Path(db).with_name(Path(db).name + ".lock")
+
+    @contextmanager
+    def load_lock(self) -> Iterator[None]:
+        """Hold the store's load lock: loads and undos run one after the other, never interleaved,
+        across threads and processes.  SQLite: an exclusive ``flock`` on ``<db>.lock``; PostgreSQL:
+        a session advisory lock (a load spans several transactions); an in-memory database: a lock
+        in this process."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": PG_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
+                    conn.commit()
+            return
+        path = self.lock_path()
+        if path is None:
+            with _thread_lock(self.url):
+                yield
+            return
+        import fcntl  # POSIX; bibplan's servers run on Linux
+
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
     def begin_load(self, user: str | None = None, data_dir: str = "") -> int:
         with self.engine.begin() as conn:
             return conn.execute(loads_t.insert().values(
@@ -316,7 +406,9 @@ class Store:
 
     def problems(self, load_id: int | None = None) -> pd.DataFrame:
         """Problems of one load, or (``None``) the outstanding ones: those of the latest load of
-        each file.  Columns of ``etl.problems.to_frame`` plus ``load_id`` and ``loaded_at``."""
+        each file that is not undone.  Columns of ``etl.problems.to_frame`` plus ``load_id``,
+        ``loaded_at``, ``problem_id`` (for :meth:`review_problem`) and the latest review:
+        ``reviewed_by``, ``reviewed_at``, ``review_comment`` (empty/NaT when not reviewed)."""
         with self.engine.connect() as conn:
             q = sa.select(problems_t, loads_t.c.started_at.label("loaded_at")).join(
                 loads_t, loads_t.c.id == problems_t.c.load_id)
@@ -324,17 +416,73 @@ class Store:
                 q = q.where(problems_t.c.load_id == load_id)
             else:
                 latest = sa.select(load_files_t.c.file, sa.func.max(load_files_t.c.load_id).label("lid")) \
-                    .where(load_files_t.c.status != "unchanged").group_by(load_files_t.c.file).subquery()
+                    .join(loads_t, loads_t.c.id == load_files_t.c.load_id) \
+                    .where(load_files_t.c.status != "unchanged", loads_t.c.undone_at.is_(None)) \
+                    .group_by(load_files_t.c.file).subquery()
                 q = q.join(latest, sa.and_(latest.c.file == problems_t.c.file, latest.c.lid == problems_t.c.load_id))
             rows = conn.execute(q.order_by(problems_t.c.id)).mappings().all()
+            reviews = self._latest_reviews(conn)
         base = to_frame([])
+        review_cols = {"reviewed_by": pd.Series(dtype="str"), "reviewed_at": pd.Series(dtype="datetime64[s]"),
+                       "review_comment": pd.Series(dtype="str")}
         if not rows:
-            return base.assign(load_id=pd.Series(dtype="Int64"), loaded_at=pd.Series(dtype="datetime64[s]"))
+            return base.assign(load_id=pd.Series(dtype="Int64"), loaded_at=pd.Series(dtype="datetime64[s]"),
+                               problem_id=pd.Series(dtype="Int64"), **review_cols)
         df = pd.DataFrame([dict(r) for r in rows])
         out = df[list(base.columns) + ["load_id", "loaded_at"]].copy()
         out["row"] = out["row"].astype("Int64")
         out["load_id"] = out["load_id"].astype("Int64")
+        out["problem_id"] = df["id"].astype("Int64")
+        keys = [problem_key(*r) for r in out[["code", "file", "sheet", "row", "column", "value"]]
+                .itertuples(index=False)]
+        found = [reviews.get(k) for k in keys]
+        out["reviewed_by"] = pd.array([r["reviewed_by"] if r else "" for r in found], dtype="str")
+        out["reviewed_at"] = pd.Series([r["reviewed_at"] if r else None for r in found],
+                                       dtype="datetime64[s]", index=out.index)
+        out["review_comment"] = pd.array([r["comment"] if r else "" for r in found], dtype="str")
         return out
+
+    @staticmethod
+    def _latest_reviews(conn: Connection) -> dict[str, dict[str, Any]]:
+        rows = conn.execute(sa.select(reviews_t).order_by(reviews_t.c.id)).mappings().all()
+        return {r["problem_key"]: dict(r) for r in rows}  # later rows win
+
+    def review_problem(self, problem_id: int, user: str, comment: str = "") -> None:
+        """Mark a warning as reviewed by ``user`` with ``comment``.  The review is kept with the
+        problem's identity (:func:`problem_key`), so it also covers the same warning from a later
+        load of the file; reviewing again adds a new review (the latest is shown), nothing is lost.
+        Raises :class:`ReviewError` for an unknown problem or an error (errors are fixed, not reviewed)."""
+        if not str(user or "").strip():
+            raise ReviewError("Ange vem som granskar varningen.")
+        with self.engine.begin() as conn:
+            p = conn.execute(sa.select(problems_t).where(problems_t.c.id == int(problem_id))).mappings().first()
+            if p is None:
+                raise ReviewError(f"Problem {problem_id} finns inte; ladda om sidan.")
+            if p["severity"] != "varning":
+                raise ReviewError("Bara varningar kan markeras som granskade; ett fel rättas i filen, som "
+                                  "sedan laddas igen.")
+            conn.execute(reviews_t.insert().values(
+                problem_key=problem_key(p["code"], p["file"], p["sheet"], p["row"], p["column"], p["value"]),
+                code=p["code"], file=p["file"], reviewed_by=str(user).strip(), reviewed_at=_now(),
+                comment=str(comment or "").strip()))
+
+    def would_replace(self, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """What storing ``frame`` (tidy rows of ``kind``) would replace: per unit the first and last
+        period it covers and how many stored rows lie in that span (``unit, first, last, rows``)."""
+        cols = ["unit", "first", "last", "rows"]
+        if frame is None or frame.empty:
+            return pd.DataFrame(columns=cols)
+        table = KIND_TABLES[kind]
+        unit_col, period_col = _unit_col(kind), PERIOD_COLUMN[kind]
+        spans = frame.groupby(unit_col, observed=True)[period_col].agg(["min", "max"])
+        out = []
+        with self.engine.connect() as conn:
+            for unit, (lo, hi) in spans.iterrows():
+                n = conn.execute(sa.select(sa.func.count()).select_from(table).where(
+                    table.c[unit_col] == str(unit), table.c[period_col].between(_py(lo), _py(hi)),
+                    table.c.replaced_by.is_(None))).scalar_one()
+                out.append({"unit": str(unit), "first": lo, "last": hi, "rows": int(n)})
+        return pd.DataFrame(out, columns=cols)
 
     def loads(self) -> pd.DataFrame:
         """One row per load: id, started_at, finished_at, user, data_dir, rows_added, rows_replaced,
@@ -362,8 +510,8 @@ class Store:
     def undo_load(self, load_id: int) -> int:
         """Undo a load exactly: remove the rows it added and bring back the rows it replaced, in one
         transaction.  Raises :class:`UndoError` if a later load replaced rows of this one (undo that
-        one first).  Returns the number of rows removed."""
-        with self.engine.begin() as conn:
+        one first).  Returns the number of rows removed.  Waits for a running load to finish."""
+        with self.load_lock(), self.engine.begin() as conn:
             load = conn.execute(sa.select(loads_t.c.undone_at).where(loads_t.c.id == load_id)).first()
             if load is None:
                 raise UndoError(f"Laddning {load_id} finns inte.")

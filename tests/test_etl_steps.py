@@ -219,7 +219,7 @@ def test_survey_likert_labels_and_vet_ej_is_missing():
                 ["2024-05-01 10:00", "Gottsunda", "Mycket nöjd", 8],
                 ["2024-05-02 10:00", "Gottsunda", "Vet ej", "Ej aktuellt"])
     df, problems = normalise(raw, src("survey"), INDEX)
-    assert [(p.code, p.severity, p.value) for p in problems] == [("few_answers", "varning", "gottsunda")]
+    assert problems == []  # too few answers is the anomaly rule few_survey_answers (etl/anomalies.py)
     b = df[df["item"] == "bemotande"]["value"].tolist()
     assert b[0] == 5 and np.isnan(b[1])
     h = df[df["item"] == "nki_helhet"]

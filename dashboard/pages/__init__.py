@@ -11,6 +11,7 @@ class PageInfo:
     name: str
     path: str
     label_key: str  # i18n key of the navigation label
+    action: str | None = None  # the right (dashboard.auth.ACTIONS) the page needs beyond reading
 
 
 PAGES: tuple[PageInfo, ...] = (
@@ -18,5 +19,6 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("goal", "/mal", "nav_goal"),
     PageInfo("units", "/enheter", "nav_units"),
     PageInfo("data", "/data", "nav_data"),
+    PageInfo("upload", "/uppladdning", "nav_upload", action="upload"),
     PageInfo("present", "/presentation", "nav_present"),
 )

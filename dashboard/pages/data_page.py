@@ -1,12 +1,17 @@
-"""Data: what is loaded, coverage per source kind (unit × month), the last loads, warnings and errors."""
+"""Data: what is loaded, coverage per source kind (unit × month), the last loads, warnings and errors.
+
+A warning can be marked as reviewed with a comment (redaktör, administratör): choose it in the
+table, write the comment, click the button; the callback checks the right itself.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import state, views
+from dashboard.auth import current_user, permitted
 from dashboard.components import Column, download_button, graph, grid, section
 from dashboard.coverage import KINDS_WITH_GRID
 from dashboard.data import DataSource
@@ -14,6 +19,7 @@ from dashboard.figures import coverage_figure
 from dashboard.figures.coverage import legend_items
 from dashboard.i18n import t
 from etl.problems import PROBLEM_COLUMNS_SV
+from etl.store import ReviewError
 from etl.tables import KIND_LABELS_SV
 
 KIND_ID = {"type": "opt", "key": "kind"}
@@ -62,7 +68,8 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                 ],
                 className="panel",
             ),
-            section(t("problems_title", lang), problems_grid(ds, lang), "problems", lang),
+            section(t("problems_title", lang), html.Div([html.Div(problems_grid(ds, lang), id="problems-body"),
+                                                         review_form(lang)]), "problems", lang),
             section(t("loads_title", lang), loads_grid(ds, lang), "loads", lang),
         ],
         className="data-page",
@@ -85,17 +92,49 @@ def status_grid(ds: DataSource, lang: str) -> Any:
     return grid(df, cols, grid_id="status-grid", lang=lang, height=320)
 
 
+def reviewed_text(row: Any, lang: str) -> str:
+    """``anna 2026-11-25 10:12: Känt, räknaren byttes.`` or "" when the problem is not reviewed."""
+    if not row["reviewed_by"]:
+        return ""
+    text = t("reviewed_text", lang, user=row["reviewed_by"], time=str(row["reviewed_at"])[:16],
+             comment=row["review_comment"])  # fmt: skip
+    return text.removesuffix(": ")
+
+
 def problems_grid(ds: DataSource, lang: str) -> Any:
     df = ds.problems()
     if not len(df):
         return html.P(t("no_problems", lang), className="text-muted")
+    df = df.assign(reviewed=[reviewed_text(r, lang) for _, r in df.iterrows()])
     cols = [
         Column(c, PROBLEM_COLUMNS_SV[c] if lang == "sv" else c.capitalize(), "int" if c == "row" else "text",
                width={"severity": 110, "row": 80, "sheet": 120, "column": 130, "value": 120}.get(c),
                wrap=c in ("message", "file"))  # fmt: skip
         for c in ("severity", "file", "sheet", "row", "column", "value", "message")
-    ]
-    return grid(df, cols, grid_id="problems-grid", lang=lang, height=360)
+    ] + [Column("reviewed", t("reviewed", lang), wrap=True)]
+    table = grid(df, cols, grid_id="problems-grid", lang=lang, height=360)
+    for rec, pid in zip(table.rowData, df["problem_id"], strict=True):
+        rec["problem_id"] = int(pid)
+    table.getRowId = "String(params.data.problem_id)"
+    table.dashGridOptions = {**table.dashGridOptions,
+                             "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}}
+    return table
+
+
+def review_form(lang: str) -> Any:
+    """Comment and button to mark the chosen warning as reviewed (only for roles that may)."""
+    if not permitted("write_comments"):
+        return None
+    return html.Div(
+        [
+            html.P(t("review_pick", lang), className="text-muted"),
+            dcc.Textarea(id="review-comment", placeholder=t("review_comment", lang), rows=2,
+                         className="form-control review-comment"),  # fmt: skip
+            html.Button(t("review_button", lang), id="review-save", n_clicks=0, className="btn btn-primary"),
+            html.Div(id="review-status", role="status", className="review-status"),
+        ],
+        className="review-form",
+    )
 
 
 def loads_grid(ds: DataSource, lang: str) -> Any:
@@ -114,6 +153,33 @@ def loads_grid(ds: DataSource, lang: str) -> Any:
 
 
 def register(app: Any, ds: DataSource) -> None:
+    @app.callback(
+        Output("review-status", "children"),
+        Output("problems-body", "children"),
+        Output("review-comment", "value"),
+        Input("review-save", "n_clicks"),
+        State("problems-grid", "selectedRows"),
+        State("review-comment", "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def review(n: int, selected: list[dict] | None, comment: str | None, search: str):
+        lang = state.parse(search).lang
+        if not n:
+            return no_update, no_update, no_update
+        user = current_user()
+        if user is None or not user.can("write_comments"):
+            return t("review_refused", lang), no_update, no_update
+        if not selected:
+            return t("review_pick", lang), no_update, no_update
+        if selected[0].get("severity") != "varning":
+            return t("review_only_warnings", lang), no_update, no_update
+        try:
+            ds.store.review_problem(int(selected[0]["problem_id"]), user.name, comment or "")
+        except ReviewError as exc:
+            return str(exc), no_update, no_update
+        return t("review_done", lang), problems_grid(ds, lang), ""
+
     @app.callback(Output("coverage-graph", "figure"), Input(KIND_ID, "value"), State("url", "search"))
     def coverage(kind: str, search: str):
         lang = state.parse(search).lang
