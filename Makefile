@@ -28,4 +28,4 @@ bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) data/*.sqlite data/*.sqlite-* .pytest_cache
+	rm -rf $(VENV) data/*.sqlite data/*.sqlite-* data/*.sqlite.lock .pytest_cache
