@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -81,28 +82,78 @@ class _LazyProgress:
             self.progress.stop()
 
 
+_CONFIG_DIR_HELP = ("Mapp med units.yaml och sources.yaml (standard: mappen som anges, eller filernas "
+                    "mapp, om den har sources.yaml; annars den konfigurerade datakatalogen).")
+
+
+def _resolve_config(console: Console, paths: tuple[Path, ...], config_dir: Path | None):
+    """The config for ``paths`` (see :func:`etl.pipeline.config_dir_for`); a missing path or config
+    file ends the command with exit code 2 and a message naming what is missing and where."""
+    from etl.pipeline import config_dir_for, load_config, missing_config
+
+    missing_paths = [p for p in paths if not p.exists()]
+    if missing_paths:
+        console.print(f"[bold red]Hittar inte {', '.join(str(p) for p in missing_paths)}.[/] Ange en mapp med "
+                      "exporter eller exportfiler (xlsx, xls, ods, csv).")
+        sys.exit(2)
+    try:
+        chosen = config_dir or config_dir_for(paths, data_dir())
+    except ConfigError as exc:
+        _config_error(console, exc)
+    if not chosen.is_dir():
+        console.print(f"[bold red]Konfigurationsmappen {chosen} finns inte.[/] Ange mappen som har units.yaml "
+                      "och sources.yaml med --config-dir.")
+        sys.exit(2)
+    lacking = missing_config(chosen)
+    if lacking:
+        if config_dir is not None:
+            why = f"{chosen} (angiven med --config-dir)"
+        else:
+            folders = sorted({str((p if p.is_dir() else p.parent).resolve()) for p in paths})
+            why = (f"den konfigurerade datakatalogen {chosen}, eftersom {', '.join(folders)} inte har någon "
+                   "sources.yaml" if str(chosen.resolve()) not in folders else str(chosen))
+        console.print(f"[bold red]Konfigurationen saknas: {' och '.join(lacking)} finns inte i {why}.[/] "
+                      "units.yaml listar enheterna och sources.yaml hur exporterna läses. Ange mappen som har "
+                      "dem med --config-dir, lägg dem bredvid exporterna eller ändra data_dir i "
+                      "data/settings.yaml (se README, avsnittet Configuration).")
+        sys.exit(2)
+    try:
+        return load_config(chosen)
+    except ConfigError as exc:
+        _config_error(console, exc)
+
+
 @click.command()
-@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=_CONFIG_DIR_HELP)
 @click.option("--store", "url", default=None, help="Databas-URL (standard: settings.yaml / BIBPLAN_STORE_URL).")
 @click.option("--user", default=None, help="Vem som laddar (standard: inloggad användare).")
-def load(directory: Path | None, url: str | None, user: str | None) -> None:
-    """Ladda exporterna i DIRECTORY (standard: den konfigurerade datakatalogen)."""
-    from etl.pipeline import load_dir
+def load(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, user: str | None) -> None:
+    """Ladda exporterna i PATHS: mappar och/eller filer (standard: den konfigurerade datakatalogen)."""
+    from etl.pipeline import load_paths, path_items
     from etl.store import Store
 
     console = _console()
+    try:
+        paths = paths or (data_dir(),)
+    except ConfigError as exc:
+        _config_error(console, exc)
+    config = _resolve_config(console, paths, config_dir)
+    if not path_items(paths):
+        console.print(f"[red]Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}.[/] "
+                      "Inget laddades.")
+        sys.exit(1)
     progress = _LazyProgress(console)
     try:
-        directory = directory or data_dir()
         store = Store(url or store_url())
-        report = load_dir(directory, store, user=user, progress=progress)
+        report = load_paths(paths, config, store, user=user, progress=progress)
     except ConfigError as exc:
         progress.stop()
         _config_error(console, exc)
         return
     progress.stop()
     table = Table("Fil", "Typ", "Status", "Rader tillagda", "Rader ersatta", "Fel", "Varningar",
-                  title=f"Laddning {report.load_id} från {directory}")
+                  title=f"Laddning {report.load_id} från {', '.join(str(p) for p in paths)}")
     for f in report.files:
         style = "red" if f.errors else ("yellow" if f.warnings else "")
         table.add_row(f.file, KIND_LABELS_SV.get(f.kind, f.kind), f"[{style}]{STATUS_SV[f.status]}[/]" if style
@@ -119,28 +170,27 @@ def load(directory: Path | None, url: str | None, user: str | None) -> None:
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Katalog med units.yaml och sources.yaml (standard: filernas katalog om den har "
-                   "sources.yaml, annars den konfigurerade datakatalogen).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=_CONFIG_DIR_HELP)
 @click.option("--store", "url", default=None,
               help="Databas att jämföra med för avvikelsevarningar (standard: settings.yaml / BIBPLAN_STORE_URL).")
 @click.option("--no-store", is_flag=True, help="Jämför inte med det som redan är laddat.")
-def check(files: tuple[Path, ...], config_dir: Path | None, url: str | None, no_store: bool) -> None:
-    """Kontrollera FILES mot konfigurationen och visa problemen; inget sparas.
+def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_store: bool) -> None:
+    """Kontrollera PATHS (filer och/eller mappar) mot konfigurationen och visa problemen; inget sparas.
 
     Avvikelsevarningar (t.ex. förändring mot samma månad förra året) räknas mot det som redan är
     laddat i databasen."""
-    from etl.pipeline import check_paths, load_config
+    from etl.pipeline import check_paths, path_items
 
     console = _console()
-    if config_dir is None:
-        parents = {f.resolve().parent for f in files}
-        here = next(iter(parents)) if len(parents) == 1 else None
-        config_dir = here if here is not None and (here / "sources.yaml").exists() else data_dir()
+    config = _resolve_config(console, paths, config_dir)
+    items = path_items(paths)
+    if not items:
+        console.print(f"[red]Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}.[/]")
+        sys.exit(1)
     try:
         existing = None if no_store else _existing_tables(url or store_url())
-        result = check_paths(files, load_config(config_dir), existing=existing)
+        result = check_paths([f for f, _ in items], config, existing=existing, labels=dict(items))
     except ConfigError as exc:
         _config_error(console, exc)
         return
@@ -150,7 +200,7 @@ def check(files: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
         errors = sum(p.is_error for p in f.problems)
         spans = f.replaces()
         period = "" if spans.empty else f"{str(spans['first'].min())[:10]} – {str(spans['last'].max())[:10]}"
-        table.add_row(f.path.name, f.source.id if f.source else "", KIND_LABELS_SV.get(f.kind, f.kind), period,
+        table.add_row(f.name, f.source.id if f.source else "", KIND_LABELS_SV.get(f.kind, f.kind), period,
                       _int(0 if f.frame is None or f.has_errors else len(f.frame)), str(errors),
                       str(len(f.problems) - errors))
     console.print(table)
@@ -192,9 +242,12 @@ def status(url: str | None) -> None:
     table = Table("Typ", "Enhet", "Första period", "Sista period", "Rader", "Senast laddad", "Varningar",
                   title="Laddade data")
     for r in df.itertuples(index=False):
-        table.add_row(KIND_LABELS_SV.get(r.kind, r.kind), str(r.unit_id), r.first_period, r.last_period,
-                      _int(r.rows), "" if r.last_load is None else str(r.last_load)[:16], str(r.warnings))
+        last = "" if r.last_load is None or pd.isna(r.last_load) else str(r.last_load)[:16]
+        table.add_row(KIND_LABELS_SV.get(r.kind, r.kind), str(r.unit_name), r.first_period, r.last_period,
+                      "" if pd.isna(r.rows) else _int(int(r.rows)), last, str(r.warnings))
     console.print(table)
+    console.print("Varningar räknas per enhet när de gäller enheten; varningar om en fil som helhet (t.ex. en "
+                  "summeringsrad) står på raden (hela filen).")
     last = store.last_data_date()
     console.print(f"Data t.o.m. {last.isoformat() if last else '–'}.")
 

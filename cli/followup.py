@@ -7,24 +7,33 @@ Both read the goals file ``biblioteksplan.yaml`` from the configured data direct
 from __future__ import annotations
 
 import csv
-import math
 import sys
 from pathlib import Path
 
 import click
-from babel.numbers import format_decimal
 from rich.console import Console
 from rich.table import Table
 
+from dashboard.formatting import NBSP, fmt_change, fmt_number, fmt_range, fmt_value, is_missing
 from etl.config import ConfigError, data_dir, store_url
 from goals import STATUS_LABELS_SV, Plan, followup, load_plan, parse_period
 from goals.plan import Denominator, FilterSpec, Indicator, Measure
 
-LOCALE = "sv_SE"
 STATUS_STYLE = {"uppnatt": "green", "delvis": "yellow", "ej_uppnatt": "red", "ingen_data": "dim", "inget_mal": "dim"}
 COLUMNS_SV = (
-    "Mål", "Indikator", "Enhet", "Värde", "Föreg. år", "Förändring", "Mål­värde", "Status",
-    "Helårsprognos", "n", "95 % intervall", "Not",
+    "Mål", "Indikator", "Enhet", "Värde", "Föreg. år", "Förändring", "Mål för perioden", "Status",
+    "Helårsprognos", "Helårs­mål", "Prognos mot helårsmål", "n", "95 % intervall", "Not",
+)
+#: Columns holding numbers: right-aligned and never wrapped.
+NUMERIC_SV = frozenset({"Värde", "Föreg. år", "Förändring", "Mål för perioden", "Helårsprognos", "Helårs\u00admål", "n",
+                        "95 % intervall"})
+#: ``values --format csv``: one raw column per quantity (dot decimals, no thousands separator), so the
+#: file can be pivoted.  Percent indicators are in percent (0–100, ``unit_label`` "%").
+CSV_COLUMNS = (
+    "goal_id", "goal_name", "indicator_id", "indicator_name", "unit_id", "unit_name", "period_start", "period_end",
+    "value", "previous", "change", "change_kind", "change_pct", "target", "target_kind", "target_change_pct",
+    "target_full_year", "status", "status_basis", "forecast", "forecast_low", "forecast_high", "forecast_status",
+    "n", "ci_low", "ci_high", "unit_label", "decimals", "note",
 )
 AGG_SV = {"sum": "summa", "count": "antal", "distinct": "antal unika", "mean": "medelvärde",
           "top2box": "andel 4–5 (top 2 box)", "nki": "NKI (oviktat)"}
@@ -40,24 +49,23 @@ def _console() -> Console:
 
 
 def num(x: float, decimals: int = 0, signed: bool = False) -> str:
-    """Swedish number: ``1 234 567``, ``4,2``; empty for NaN."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    """Swedish number as the app and the report write it (``1 234 567``, ``4,2``; halves round up;
+    non-breaking spaces, so a number never wraps); empty for NaN."""
+    if is_missing(x):
         return ""
-    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    # babel writes a hyphen; CLDR's Swedish minus sign is U+2212
-    text = format_decimal(x, format=fmt, locale=LOCALE).replace("-", "\u2212")
-    if signed and round(x, decimals) > 0:
-        text = "+" + text
-    return text
+    text = fmt_number(x, decimals)
+    if signed and text.strip("0,\u00a0 \u2212-"):
+        text = ("+" if x > 0 else "\u2212") + text.lstrip("-\u2212")
+    return text.replace("-", "\u2212")
 
 
 def pct(x: float, decimals: int = 1) -> str:
     s = num(x, decimals, signed=True)
-    return f"{s}\u00a0%" if s else ""
+    return f"{s}{NBSP}%" if s else ""
 
 
 def _with_unit(text: str, unit_label: str) -> str:
-    return f"{text}\u00a0%" if text and unit_label == "%" else text
+    return f"{text}{NBSP}%" if text and unit_label.strip() == "%" else text
 
 
 def _plan(path: str | None) -> Plan:
@@ -193,35 +201,50 @@ def _default_year_period(plan: Plan, tables) -> tuple[int, str]:
 
 
 def _rows(df) -> list[list[str]]:
+    """The table's cells: the period value next to the period target, the forecast next to the
+    full-year target, changes in procentenheter for percentages (one rule with the app)."""
     rows = []
     for r in df.itertuples(index=False):
-        d = int(r.decimals)
-        interval = ""
-        if not math.isnan(r.ci_low):
-            interval = f"{num(r.ci_low, d)}–{num(r.ci_high, d)}"
+        d, unit = int(r.decimals), str(r.unit_label)
+        value = lambda x: "" if is_missing(x) else fmt_value(x, d, unit)  # noqa: E731
+        interval = fmt_range(r.ci_low, r.ci_high, d, unit)
         forecast = ""
-        if not math.isnan(r.forecast):
-            forecast = f"{num(r.forecast, d)} ({num(r.forecast_low, d)}–{num(r.forecast_high, d)})"
-            if r.forecast_status:
-                forecast += f": {STATUS_LABELS_SV[r.forecast_status].lower()}"
-        target = _with_unit(num(r.target, d), r.unit_label)
-        if r.target_kind == "forandring":
-            target = f"{target} ({pct(r.target_change_pct, 1)})" if target else pct(r.target_change_pct, 1)
+        if not is_missing(r.forecast):
+            rng = fmt_range(r.forecast_low, r.forecast_high, d, unit)
+            forecast = f"{value(r.forecast)} ({rng})" if rng else value(r.forecast)
+        target = value(r.target)
+        if r.target_kind == "forandring" and target:
+            target = f"{target} ({pct(r.target_change_pct, 1)})"
+        change = "" if is_missing(r.change) else fmt_change(r.change, r.change_pct, r.change_kind)
+        status = STATUS_LABELS_SV[r.status]
+        if r.status_basis == "prognos":
+            status += " (prognos)"
         rows.append([
             r.goal_name,
             r.indicator_name,
             r.unit_name,
-            _with_unit(num(r.value, d), r.unit_label),
-            _with_unit(num(r.previous, d), r.unit_label),
-            pct(r.change_pct),
+            value(r.value),
+            value(r.previous),
+            change if change != "–" else "",
             target,
-            STATUS_LABELS_SV[r.status],
+            status,
             forecast,
+            value(r.target_full_year) if forecast else "",
+            STATUS_LABELS_SV[r.forecast_status] if r.forecast_status else "",
             num(r.n, 0),
             interval,
             r.note,
         ])
     return rows
+
+
+def _raw(x: object) -> object:
+    """A raw CSV cell: numbers with a dot decimal and no separators, missing as empty."""
+    if is_missing(x):
+        return ""
+    if isinstance(x, float):
+        return repr(round(x, 10)).removesuffix(".0") if x == int(x) else repr(round(x, 10))
+    return x
 
 
 @click.command("values")
@@ -254,32 +277,37 @@ def values(year: int | None, period: str | None, units: tuple[str, ...], goal: s
         df = followup(plan, tables, year, per, unit=list(units) or None, goal_set=goal_set, goal=goal)
     except (KeyError, ValueError) as exc:
         _fail(console, str(exc.args[0] if exc.args else exc))
-    rows = _rows(df)
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, delimiter=";", lineterminator="\n")
-        writer.writerow([c.replace("\u00ad", "") for c in COLUMNS_SV])
-        writer.writerows(rows)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for rec in df[list(CSV_COLUMNS)].to_dict("records"):
+            writer.writerow([_raw(rec[c]) for c in CSV_COLUMNS])
         return
+    rows = _rows(df)
     from goals import last_data_date
 
     last = last_data_date(plan, tables)
     one_unit = df["unit_id"].nunique() <= 1
     title = f"{plan.goal_set(goal_set).name}: {per.label_sv}"
+    spans = set(df["span"]) if len(df) else set()
+    if per.is_full_year and len(spans - {"jan–dec"}) == 1 and last is not None:
+        title += f" ({(spans - {'jan–dec'}).pop()}: data t.o.m. {last:%Y-%m-%d})"
     if one_unit and len(df):
         title += f", {df['unit_name'].iloc[0]}"
     caption = f"Data t.o.m. {last:%Y-%m-%d}." if last is not None else None
     table = Table(title=title, caption=caption, caption_justify="left", expand=False, show_lines=False)
     columns = [c for c in COLUMNS_SV if not (one_unit and c == "Enhet")]
     for c in columns:
-        numeric = c in ("Värde", "Föreg. år", "Förändring", "Mål\u00advärde", "n")
-        table.add_column(c, justify="right" if numeric else "left", overflow="fold",
+        numeric = c in NUMERIC_SV
+        table.add_column(c, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric,
                          max_width=None if numeric else (60 if c == "Not" else 30))
     previous_goal = None
     for r, raw in zip(rows, df.itertuples(index=False)):
         goal_cell = r[0] if raw.goal_id != previous_goal else ""
         previous_goal = raw.goal_id
         style = STATUS_STYLE.get(raw.status, "")
-        r = [goal_cell, *r[1:7], f"[{style}]{r[7]}[/]", *r[8:]]
+        fstyle = STATUS_STYLE.get(raw.forecast_status, "")
+        r = [goal_cell, *r[1:7], f"[{style}]{r[7]}[/]", r[8], r[9], f"[{fstyle}]{r[10]}[/]" if r[10] else "", *r[11:]]
         if one_unit:
             del r[2]
         table.add_row(*r)

@@ -43,17 +43,20 @@ HEADERS: dict[str, str] = {
     "cumulative_previous": "cumulative_previous",
     "cumulative_change_pct": "cumulative_change",
 }
-FOLLOWUP_COLUMNS = ["goal_name", "indicator_name", "unit_id", "value", "previous", "change_pct", "target",
-                    "forecast", "status", "n", "ci_low", "ci_high", "unit_label", "note"]  # fmt: skip
+FOLLOWUP_COLUMNS = ["goal_name", "indicator_name", "unit_id", "value", "previous", "change", "change_pct", "target",
+                    "status", "forecast", "target_full_year", "forecast_status", "n", "ci_low", "ci_high",
+                    "unit_label", "note"]  # fmt: skip
 EXTRA_HEADERS = {
     "sv": {"unit_id": "Enhets-id", "ci_low": "Intervall, nedre", "ci_high": "Intervall, övre",
            "unit_label": "Enhet för värdet", "year": "År", "org_value": "Hela biblioteket",
            "diff_pct": "Skillnad mot hela biblioteket %", "unit_type": "Enhetstyp", "period": "Period",
-           "state": "Täckning", "kind": "Datakälla", "indicator_id": "Indikator-id"},
+           "state": "Täckning", "kind": "Datakälla", "indicator_id": "Indikator-id",
+           "target_full_year": "Helårsmål", "forecast_status": "Prognos mot helårsmål"},
     "en": {"unit_id": "Unit id", "ci_low": "Interval, low", "ci_high": "Interval, high",
            "unit_label": "Unit of the value", "year": "Year", "org_value": "Whole library",
            "diff_pct": "Difference from the whole library %", "unit_type": "Unit type", "period": "Period",
-           "state": "Coverage", "kind": "Source", "indicator_id": "Indicator id"},
+           "state": "Coverage", "kind": "Source", "indicator_id": "Indicator id",
+           "target_full_year": "Full-year target", "forecast_status": "Forecast vs full-year target"},
 }  # fmt: skip
 
 

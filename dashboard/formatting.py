@@ -16,6 +16,8 @@ from babel.dates import format_date as _babel_date
 from babel.dates import get_month_names
 from babel.numbers import format_decimal as _babel_decimal
 
+from goals.plan import PERCENT_UNITS
+
 LOCALES: dict[str, str] = {"sv": "sv_SE", "en": "en_GB"}
 MISSING = "–"
 NBSP = "\u00a0"
@@ -74,9 +76,14 @@ def fmt_percent(value: Any, decimals: int = 0, lang: str = "sv", signed: bool = 
 def fmt_value(value: Any, decimals: int = 0, unit_label: str = "", lang: str = "sv") -> str:
     """An indicator value with its unit label: ``%`` is attached as a percentage, other labels
     (``per invånare``, ``st``) are left to the column header, so only the number is returned."""
-    if unit_label.strip() == "%":
+    if is_percent(unit_label):
         return fmt_percent(value, decimals, lang)
     return fmt_number(value, decimals, lang)
+
+
+def is_percent(unit_label: str | None) -> bool:
+    """True for indicators in percent (the goals file's rule, ``goals.plan.PERCENT_UNITS``)."""
+    return (unit_label or "").strip().lower() in PERCENT_UNITS
 
 
 def fmt_date(value: dt.date | dt.datetime | str | None, lang: str = "sv", style: str = "iso") -> str:
@@ -111,3 +118,29 @@ def month_names(lang: str = "sv", width: str = "abbreviated") -> list[str]:
 
 def month_name(month: int, lang: str = "sv", width: str = "abbreviated") -> str:
     return month_names(lang, width)[month - 1]
+
+
+def fmt_change(change: Any, change_pct: Any, change_kind: str = "pct", lang: str = "sv", long: bool = False) -> str:
+    """The change on last year by the one rule everywhere: percentage indicators change in
+    procentenheter (``+3 p.e.``; ``long``: ``+3,0 procentenheter``), others in percent (``+3,5 %``).
+
+    ``change`` is the difference in the indicator's unit, ``change_pct`` the relative change;
+    ``change_kind`` is ``goals.followup``'s column (``pp`` or ``pct``)."""
+    if change_kind == "pp":
+        if is_missing(change):
+            return MISSING
+        text = fmt_signed(change, 1, lang)
+        if long:
+            return text + NBSP + ("procentenheter" if lang != "en" else "percentage points")
+        return text + NBSP + ("p.e." if lang != "en" else "pp")
+    return fmt_percent(change_pct, 1, lang, signed=True)
+
+
+def fmt_range(low: Any, high: Any, decimals: int = 0, unit_label: str = "", lang: str = "sv") -> str:
+    """``343–422``, ``21–23 %`` (the unit once, after the range); empty when an end is missing."""
+    if is_missing(low) or is_missing(high):
+        return ""
+    text = f"{fmt_number(low, decimals, lang)}–{fmt_number(high, decimals, lang)}"
+    if is_percent(unit_label):
+        text += NBSP + "%" if lang != "en" else "%"
+    return text

@@ -161,3 +161,132 @@ def status_table(status_df: pd.DataFrame, units_df: pd.DataFrame, kind_label: Ca
         last_period=stamp(status_df["last_period"], "%Y-%m-%d"),
         last_load=stamp(status_df["last_load"], "%Y-%m-%d %H:%M"),
     )
+
+
+# --------------------------------------------------------------------------- targets and forecasts
+_WORDS = {
+    "target": {"sv": "mål", "en": "target"},
+    "forecast": {"sv": "prognos helår", "en": "full-year forecast"},
+    "full_target": {"sv": "helårsmål", "en": "full-year target"},
+    "on_forecast": {"sv": "status mot helårsprognosen", "en": "status on the full-year forecast"},
+}
+
+
+def word(key: str, lang: str = "sv") -> str:
+    """A short label used next to targets and forecasts (``mål``, ``prognos helår``, ``helårsmål``)."""
+    return _WORDS[key]["en" if lang == "en" else "sv"]
+
+
+def _get(row: Any, key: str) -> Any:
+    try:
+        return row.get(key)
+    except AttributeError:
+        return row[key] if key in row else None
+
+
+def _span(row: Any) -> str:
+    """The months the row covers, for labels (``jan–aug``); empty for the whole year."""
+    span = _get(row, "span")
+    return "" if span in (None, "", "jan–dec") or pd.isna(span) else str(span)
+
+
+@dataclass(frozen=True)
+class TargetText:
+    """What to print next to an indicator's value: the period's target, and the full-year
+    forecast next to the full-year target.  ``status_on_forecast``: the status was judged on the
+    forecast (an annual level at a part-year period), so the forecast line carries the status."""
+
+    period: str  # "mål jan–aug 248" or ""
+    forecast: str  # "prognos helår 382 (343–422) · helårsmål 372" or ""
+    status_on_forecast: bool
+
+    def joined(self) -> str:
+        return " · ".join(x for x in (self.period, self.forecast) if x)
+
+
+def target_text(row: Any, lang: str = "sv", with_range: bool = False) -> TargetText:
+    """Labelled target and forecast texts of a ``goals.followup`` (or ``unit_comparison``) row:
+    the period value goes with the period target, the forecast with the full-year target."""
+    from dashboard.formatting import fmt_range, fmt_value, is_missing
+
+    decimals = int(_get(row, "decimals")) if not is_missing(_get(row, "decimals")) else 1
+    unit_label = str(_get(row, "unit_label") or "")
+    period = ""
+    if not is_missing(_get(row, "target")):
+        span = _span(row)
+        label = f"{word('target', lang)} {span}".strip()
+        period = f"{label} {fmt_value(_get(row, 'target'), decimals, unit_label, lang)}"
+    forecast = ""
+    if not is_missing(_get(row, "forecast")):
+        forecast = f"{word('forecast', lang)} {fmt_value(_get(row, 'forecast'), decimals, unit_label, lang)}"
+        if with_range:
+            rng = fmt_range(_get(row, "forecast_low"), _get(row, "forecast_high"), decimals, unit_label, lang)
+            forecast += f" ({rng})" if rng else ""
+        if not is_missing(_get(row, "target_full_year")):
+            forecast += f" · {word('full_target', lang)} {fmt_value(_get(row, 'target_full_year'), decimals, unit_label, lang)}"
+    on_forecast = str(_get(row, "status_basis") or "") == "prognos"
+    return TargetText(period, forecast, on_forecast)
+
+
+def change_text(row: Any, lang: str = "sv", long: bool = False) -> str:
+    """The change on last year of a follow-up row: procentenheter for percentages, else percent."""
+    from dashboard.formatting import fmt_change, is_missing
+
+    kind = str(_get(row, "change_kind") or "pct")
+    if is_missing(_get(row, "change")) and is_missing(_get(row, "change_pct")):
+        return ""
+    return fmt_change(_get(row, "change"), _get(row, "change_pct"), kind, lang, long)
+
+
+def compare_with_organisation(indicator: Any) -> bool:
+    """May a unit's value be set against the whole library's (``Skillnad mot hela biblioteket``)?
+
+    Only for rates, per-capita values, shares, means and survey results.  Counts and sums that add
+    up over units (loans, events, hours per week) are parts of the whole: a district library always
+    has a small fraction of the organisation's total, and "−92 %" says nothing."""
+    return not indicator.adds_up_over_units
+
+
+def difference_with_organisation(value: Any, org_value: Any, indicator: Any) -> tuple[float, str]:
+    """``(difference, kind)`` of a unit against the organisation: ``pp`` (procentenheter) for
+    percentage indicators, ``pct`` (relative, in percent) for other rates; NaN when
+    :func:`compare_with_organisation` says no or a value is missing."""
+    nan = float("nan")
+    if not compare_with_organisation(indicator) or pd.isna(value) or pd.isna(org_value):
+        return nan, ""
+    if indicator.is_percentage:
+        return float(value) - float(org_value), "pp"
+    if float(org_value) == 0:
+        return nan, ""
+    return (float(value) / float(org_value) - 1) * 100, "pct"
+
+
+def unfinished_note(followup_df: pd.DataFrame, year: int, period: str, last_data: Any, lang: str = "sv") -> str:
+    """`` (ofullständig: jan–okt, data t.o.m. 2026-10-31)`` when the chosen period is followed up
+    year to date because the data ends inside it (helår 2026 with data through October); empty
+    otherwise."""
+    from goals import parse_period
+
+    if not len(followup_df) or "period_end" not in followup_df or last_data is None:
+        return ""
+    p = parse_period(int(year), str(period))
+    ends = {str(e) for e in followup_df["period_end"].dropna()}
+    # same year only: a survey row showing last year's wave is not a shorter period
+    shorter = sorted(e for e in ends if e.startswith(f"{p.year}-") and e < p.end.isoformat())
+    if not shorter:
+        return ""
+    rows = followup_df[followup_df["period_end"].astype(str) == shorter[-1]]
+    span = str(rows["span"].iloc[0])
+    date = pd.Timestamp(last_data).strftime("%Y-%m-%d")
+    if lang == "en":
+        return f" (incomplete: {span}, data up to {date})"
+    return f" (ofullständig: {span}, data t.o.m. {date})"
+
+
+def drawn_status(row: Any) -> str:
+    """The status of the point a small trend draws for the chosen year: the forecast's status when
+    a full-year forecast is drawn (``forecast_status``), else the row's status."""
+    fstatus = _get(row, "forecast_status")
+    if _get(row, "forecast") is not None and not pd.isna(_get(row, "forecast")) and fstatus:
+        return str(fstatus)
+    return str(_get(row, "status") or "ingen_data")

@@ -420,6 +420,7 @@ def prepare(
     *,
     rules: AnomalyRules | None = None,
     export_dates: Mapping[str, dt.date] | None = None,
+    unit_names: Mapping[str, str] | None = None,
 ) -> Context:
     """Build the :class:`Context` the rules run on (see :func:`detect` for the arguments)."""
     rules = rules or default_rules()
@@ -431,6 +432,7 @@ def prepare(
     names: dict[str, str] = {}
     if units is not None and not units.empty and {"unit_id", "name"} <= set(units.columns):
         names = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True))
+    names.update(unit_names or {})
     monthly = {k: _combine_monthly(k, new_f.get(k), old_f.get(k)) for k in ("loans", "visits", "events")}
     visits = _daily_visits(new_f.get("visits"), old_f.get("visits"), opening_hours, rules)
     return Context(
@@ -868,8 +870,16 @@ def _blocks(f: pd.DataFrame, keys: list[str]) -> pd.Series:
 
 
 def _warn(
-    code: str, message: str, rec: Mapping[str, Any] | pd.Series, column: str = "", value: str = ""
+    code: str,
+    message: str,
+    rec: Mapping[str, Any] | pd.Series,
+    column: str = "",
+    value: str = "",
+    one_unit: bool = True,
 ) -> Problem:
+    """A warning traced to ``rec``'s file, sheet and row; it concerns ``rec``'s unit unless
+    ``one_unit`` is False (a finding listed for several units)."""
+    unit = rec.get("unit_id", None) if one_unit else None
     return Problem(
         severity="varning",
         code=code,
@@ -879,6 +889,7 @@ def _warn(
         row=_row(rec.get("row", None)),
         column=column,
         value=value,
+        unit_id="" if unit is None or (not isinstance(unit, str) and pd.isna(unit)) else str(unit),
     )
 
 
@@ -1119,6 +1130,7 @@ def _change_problems(ctx: Context, f: pd.DataFrame) -> list[Problem]:
                     first,
                     _KIND_COLUMN[kind],
                     _num(first["value"]),
+                    one_unit=False,
                 )
             )
             continue
@@ -1152,6 +1164,7 @@ def _opening_hours_problems(ctx: Context, f: pd.DataFrame) -> list[Problem]:
                 "Inga öppettider är inlästa, så räknaravbrott och besök på stängda dagar kan inte "
                 "kontrolleras. Läs in enheternas öppettider.",
                 f.iloc[0],
+                one_unit=False,
             )
         ]
     out = []
@@ -1178,6 +1191,7 @@ def detect(
     *,
     rules: AnomalyRules | Path | str | None = None,
     export_dates: Mapping[str, dt.date] | None = None,
+    unit_names: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """All anomaly warnings for a load.
 
@@ -1188,13 +1202,15 @@ def detect(
     with the new ones replacing those of the same unit and ``valid_from``.  ``rules``: thresholds,
     or the path of an override file for :func:`load_rules` (default :func:`default_rules`).
     ``export_dates``: file name (as in ``source_file``) -> export date, when known.
+    ``unit_names``: unit id -> name for the messages (default: the names in ``existing.units``;
+    these win, so a check against an empty store still names units as the register does).
 
     Returns warnings (severity ``"varning"``) in rule order; related findings (a run of days,
     consecutive months, the same weekday) are one warning each.
     """
     if isinstance(rules, (Path, str)):
         rules = load_rules(Path(rules))
-    ctx = prepare(new, existing, opening_hours, rules=rules, export_dates=export_dates)
+    ctx = prepare(new, existing, opening_hours, rules=rules, export_dates=export_dates, unit_names=unit_names)
     r = ctx.rules
     problems: list[Problem] = []
     skip: list[pd.DataFrame] = []

@@ -20,6 +20,7 @@ from etl.headers import FIELD_LABELS_SV, ColumnMap, map_columns, missing_column
 from etl.parse import datetimes, hhmm, is_blank, numbers, parse_month, parse_time
 from etl.problems import Problem
 from etl.read import RawSheet
+from etl.spans import month_runs
 from etl.tables import SURVEY_ITEMS, conform, empty
 from etl.units import UnitIndex
 from etl.vocabulary import norm, vocabulary
@@ -50,19 +51,32 @@ class Ctx:
         self.problems: list[Problem] = []
         self.value_fields: set[str] = {"_value"}  # fields holding month-cell values (column = _col)
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._seen: set[tuple[Any, ...]] = set()
+        self._text_numbers: tuple[int, Any] = (0, None)
+        #: Excel rows with an error, also those a grouped record only lists (validate skips them).
+        self.failed_rows: set[int] = set()
 
     def col(self, fld: str) -> str:
         return self.columns.get(fld, FIELD_LABELS_SV.get(fld, fld))
 
     def add(self, severity: str, code: str, message: str, row: Any = None, column: str = "",
-            value: Any = "") -> None:
+            value: Any = "", unit_id: str = "") -> None:
+        """Add a record (once: the same record again is ignored); ``unit_id``: the unit it concerns,
+        when it concerns one."""
+        shown = _show(value)
+        row = None if row is None else int(row)
+        ident = (severity, code, message, row, column, shown)
+        if ident in self._seen:  # the same cell and problem again (a row repeated once per month)
+            return
+        self._seen.add(ident)
+        if severity == "fel" and row is not None:
+            self.failed_rows.add(row)
         key = (code, column)
         self._counts[key] += 1
         if self._counts[key] <= MAX_PER_COLUMN:
             self.problems.append(Problem(
                 severity, code, message, file=self.sheet.file, sheet=self.sheet.sheet,  # type: ignore[arg-type]
-                row=None if row is None else int(row), column=column,
-                value=_show(value)))
+                row=row, column=column, value=shown, unit_id=unit_id))
 
     def cells(self, severity: str, code: str, message: str, df: pd.DataFrame, mask: np.ndarray,
               fld: str, values: Any = None) -> None:
@@ -73,7 +87,25 @@ class Ctx:
             col = cols[i] if cols is not None else self.col(fld)
             self.add(severity, code, message, df["_row"].iat[i], col, vals[i])
 
+    def text_numbers(self, n: int, row: Any, column: str, value: Any) -> None:
+        """Note ``n`` numbers written as text; :meth:`finish` reports them all in one warning (one
+        export habit, one record), at the first such cell."""
+        def place(cell: tuple[Any, str, Any]) -> tuple[int, int]:  # reading order: row, then column
+            names = self.sheet.names
+            return (int(cell[0]) if cell[0] is not None else -1,
+                    names.index(cell[1]) if cell[1] in names else len(names))
+
+        count, first = self._text_numbers
+        cell = (row, column, value)
+        self._text_numbers = (count + n, cell if not count or place(cell) < place(first) else first)
+
     def finish(self) -> list[Problem]:
+        n, first = self._text_numbers
+        if n:
+            self._text_numbers = (0, None)
+            self.add("varning", "number_as_text", f"{n} tal var skrivna som text (t.ex. med decimalkomma eller "
+                     "mellanslag som tusentalsavgränsare) och tolkades som tal. Kontrollera att värdena blev rätt.",
+                     *first)
         for (code, column), n in self._counts.items():
             if n > MAX_PER_COLUMN:
                 first = next(p for p in self.problems if p.code == code and p.column == column)
@@ -126,7 +158,9 @@ def normalise(sheet: RawSheet, source: Source, units: UnitIndex,
     out["source_sheet"] = sheet.sheet
     result = conform(source.kind, out)
     result.attrs["columns"] = dict(ctx.columns)
-    return result, ctx.finish()
+    problems = ctx.finish()
+    result.attrs["failed_rows"] = sorted(ctx.failed_rows)
+    return result, problems
 
 
 # --------------------------------------------------------------------------- shared steps
@@ -177,10 +211,17 @@ def _melt_months(df: pd.DataFrame, cmap: ColumnMap, sheet: RawSheet, source: Sou
                 f"Hittade kolumner: {', '.join(n for n in sheet.names if n)}. Kontrollera header_rows "
                 "och layout i sources.yaml.", sheet.header_row, "månad")
         return None
-    n, k = len(df), len(month_cols)
-    out = df.loc[np.repeat(np.arange(n), k)].reset_index(drop=True)
     # The rows left after dropping totals, located in the sheet through their Excel row number.
     pos = np.searchsorted(sheet.rows, df["_row"].to_numpy())
+    # A month column that is empty in every row is a month the export does not cover yet (run
+    # mid-year): no data, not a row of missing values.
+    month_cols = [mc for mc in month_cols if not _blank_mask(np.asarray(sheet.columns[mc[0]], dtype=object)[pos]).all()]
+    if not month_cols:
+        ctx.add("fel", "missing_value", "Alla månadskolumner är tomma; filen innehåller inga värden.",
+                sheet.header_row, "månad")
+        return None
+    n, k = len(df), len(month_cols)
+    out = df.loc[np.repeat(np.arange(n), k)].reset_index(drop=True)
     values = np.empty(n * k, dtype=object)
     for j, (i, _, _) in enumerate(month_cols):
         values[j::k] = np.asarray(sheet.columns[i], dtype=object)[pos]
@@ -246,10 +287,11 @@ def _labels(df: pd.DataFrame, fld: str, ctx: Ctx, builtin: dict[str, Any],
         else:
             out[i] = hit
     for label, idx in unknown.items():
-        rows = df["_row"].to_numpy()[idx]
+        rows = np.array(list(dict.fromkeys(df["_row"].to_numpy()[idx].tolist())))
         where = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
         known = ", ".join(sorted({str(v) for v in builtin.values() if v is not None} | set(allowed)))
         what = "saknas" if label == "" else f"{label!r} är okänt"
+        ctx.failed_rows.update(int(r) for r in rows)
         ctx.add("fel", "unknown_label", f"{FIELD_LABELS_SV.get(fld, fld).capitalize()} {what} "
                 f"(rad {where}). Tillåtna värden: {known}. Lägg till value_labels: {{{fld}: "
                 f"{{\"{label}\": …}}}} i sources.yaml eller rätta filen.", rows[0], ctx.col(fld), label)
@@ -270,12 +312,12 @@ def _numbers(df: pd.DataFrame, fld: str, ctx: Ctx, *, outage_ok: bool = False) -
         bad &= ~outage
     ctx.cells("fel", "text_in_number", "Cellen ska innehålla ett tal men innehåller text. Skriv talet "
               "(t.ex. 1 234) eller lämna cellen tom om värdet saknas.", df, bad, fld)
+    # Every field read here is a count or a counter reading: the cell, not a sum, is what to fix.
+    ctx.cells("fel", "negative", "Antalet är negativt. Rätta värdet; ett antal kan inte vara mindre än 0.",
+              df, np.nan_to_num(vals, nan=0.0) < 0, fld)
     if text.any():
         i = int(np.flatnonzero(text)[0])
-        ctx.add("varning", "number_as_text", f"{int(text.sum())} tal var skrivna som text (t.ex. med "
-                "decimalkomma eller mellanslag som tusentalsavgränsare) och tolkades som tal. "
-                "Kontrollera att värdena blev rätt.", df["_row"].iat[i], _colname(df, fld, ctx, i),
-                df[fld].iat[i])
+        ctx.text_numbers(int(text.sum()), df["_row"].iat[i], _colname(df, fld, ctx, i), df[fld].iat[i])
     return vals, outage
 
 
@@ -316,19 +358,52 @@ def _months(df: pd.DataFrame, ctx: Ctx) -> np.ndarray | None:
 
 
 def _unit_ids(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, days: np.ndarray) -> np.ndarray:
+    """Unit ids of the rows (None where the unit cannot be resolved).  One root cause, one record:
+    a name that fails is reported once (listing its rows, and for a name outside its validity dates
+    the months or days it is used for), and a sheet row whose unit fails for any month fails for
+    all its months, so nothing else is reported or stored for it."""
     fld = "unit_id" if "unit_id" in df else "unit"
-    blank = _blank_mask(df[fld].to_numpy())
-    ctx.cells("fel", "missing_value", "Enhet saknas på raden; fyll i enhetens namn.", df, blank, fld)
-    ids, errors = units.lookup(df[fld].tolist(), days)
-    for i, msg in errors.items():
+    values = df[fld].tolist()
+    rows = df["_row"].to_numpy()
+    blank = _blank_mask(np.asarray(values, dtype=object))
+    first_of_row = ~pd.Series(rows).duplicated().to_numpy()
+    ctx.cells("fel", "missing_value", "Enhet saknas på raden; fyll i enhetens namn.", df, blank & first_of_row, fld)
+    ids, errors = units.lookup(values, days)
+    monthly = ctx.source.kind == "loans" or "_col" in df
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i in errors:
         if not blank[i]:
-            ctx.add("fel", "unknown_unit", msg, df["_row"].iat[i], ctx.col(fld), df[fld].iat[i])
+            text = str(values[i])
+            failure = units.failure(text, days[i])
+            if failure == "not_valid" and np.isnat(days[i]):
+                continue  # a dated name on a row whose date failed: the date error is the one to fix
+            groups.setdefault((text, failure), []).append(i)
+    for (text, failure), idx in groups.items():
+        where = list(dict.fromkeys(int(r) for r in rows[idx]))
+        if failure == "not_valid":
+            msg = units.not_valid_message(text, [days[i] for i in idx], monthly)
+        else:
+            msg = errors[idx[0]]
+        if len(where) > 1:
+            listed = ", ".join(str(r) for r in where[:10]) + (" …" if len(where) > 10 else "")
+            msg = f"{msg} Namnet står på rad {listed}."
+        ctx.add("fel", "unknown_unit", msg, where[0], ctx.col(fld), values[idx[0]])
+        ctx.failed_rows.update(where)
+    failed = np.isin(rows, rows[[i for i in errors]]) if errors else np.zeros(len(rows), dtype=bool)
+    ids = ids.copy()
+    ids[failed] = None
     return ids
+
+
+#: Fields a months-as-columns sheet may fill from its month cells, per row named by ``measure``.
+_MEASURED_FIELDS = {"initial_loans", "renewals", "loans", "visits", "in", "total", "population"}
 
 
 def _require(df: pd.DataFrame, ctx: Ctx, fields: tuple[str, ...], alternatives: tuple[str, ...] = ()) -> bool:
     if any(f in df for f in fields):
         return True
+    if _MEASURED_FIELDS & set(fields) and "_field" in df and df["_field"].isna().any():
+        return False  # rows name their field with a label that is unknown: that label is the error
     ctx.problems.append(missing_column(ctx.sheet, ctx.source.kind, fields[0], fields[1:] + alternatives))
     return False
 
@@ -378,16 +453,80 @@ def _loans(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, _: Any) -> pd.DataFrame
     raw_key = [c for c in ("month", "period", "date", "year", "unit", "unit_id", "media_type", "audience",
                            "genre", "measure", "_col") if c in df]
     _duplicates(df, raw_key, ctx)
-    grouped = out.groupby(["month", "unit_id", "media_type", "audience", "genre"], observed=True, sort=False,
-                          dropna=True)
+    # Rows with an error are left out of the sums (the file is rejected anyway), so that a sum never
+    # repeats a cell's error on another row.
+    good = ~np.isin(out["_row"].to_numpy(), list(ctx.failed_rows))
+    grouped = out[good].groupby(list(_LOAN_KEY), observed=True, sort=False, dropna=True)
     agg = grouped[["initial_loans", "renewals", "loans"]].sum(min_count=1)
     agg["source_row"] = grouped["_row"].min()
     agg = agg.reset_index()
+    agg = _without_initial_loans(agg, out, df, ctx)
     initial = agg["initial_loans"].where(agg["initial_loans"].notna(),
                                          agg["loans"] - agg["renewals"].fillna(0))
     agg["initial_loans"] = initial.round().astype("Int64")
     agg["renewals"] = agg["renewals"].round().astype("Int64")
     return agg
+
+
+_LOAN_KEY = ("month", "unit_id", "media_type", "audience", "genre")
+
+
+def _without_initial_loans(agg: pd.DataFrame, out: pd.DataFrame, df: pd.DataFrame, ctx: Ctx) -> pd.DataFrame:
+    """``agg`` without the groups that have no initial loans (neither ``initial_loans`` nor
+    ``loans``), each explained once where the cause is:
+
+    - a row that already has an error (unknown unit or label, text in a number) could have held
+      the value: nothing more is said (one root cause, one record);
+    - a cell that should hold the loans is empty: one record per cell, naming its column (the
+      month column in a months-as-columns sheet);
+    - there are renewals but no row with loans: one record per row of renewals, naming the months.
+    """
+    missing = (agg["initial_loans"].isna() & agg["loans"].isna()).to_numpy()
+    if not missing.any():
+        return agg
+    error_rows = ctx.failed_rows
+    rows = out["_row"].to_numpy()
+    keys = out[list(_LOAN_KEY)]
+    faulty = keys.isna().any(axis=1).to_numpy() | np.isin(rows, list(error_rows))
+    # Faulty rows, per pattern of known key fields: a missing field matches any value.
+    patterns: dict[tuple[bool, ...], set[tuple[Any, ...]]] = {}
+    for rec in keys[faulty].itertuples(index=False):
+        known = tuple(not _is_missing(v) for v in rec)
+        patterns.setdefault(known, set()).add(tuple(v for v, k in zip(rec, known) if k))
+    gone = agg.loc[missing, list(_LOAN_KEY)]
+    covered = np.zeros(len(gone), dtype=bool)
+    for known, seen in patterns.items():
+        cols = [c for c, k in zip(_LOAN_KEY, known) if k]
+        proj = gone[cols].itertuples(index=False, name=None)
+        covered |= np.fromiter((t in seen for t in proj), bool, len(gone))
+    explain = gone.loc[~covered]
+    if not explain.empty:
+        carries = np.zeros(len(out), dtype=bool)
+        for f in ("initial_loans", "loans"):
+            if f in df:
+                carries |= (df["_field"] == f).to_numpy() if "_field" in df and f in ctx.value_fields \
+                    else np.ones(len(out), dtype=bool)
+        recs = out.assign(_carries=carries, _i=np.arange(len(out)))[~faulty].merge(explain, on=list(_LOAN_KEY))
+        blank = recs[recs["_carries"]]
+        fld = "loans" if "loans" in df else "initial_loans"
+        for i in blank["_i"]:
+            ctx.add("fel", "missing_value", "Cellen för antalet utlån är tom. Skriv antalet, eller 0 om det "
+                    "inte var några utlån.", rows[i], _colname(df, fld, ctx, int(i)), "")
+        only_renewals = recs[~recs["_i"].isin(blank["_i"]) & ~recs.set_index(list(_LOAN_KEY)).index.isin(
+            blank.set_index(list(_LOAN_KEY)).index)]
+        labels = [ctx.col(k) for k in ("unit", "media_type", "audience", "genre") if k in df]
+        for row, g in only_renewals.groupby("_row", sort=True):
+            i = int(g["_i"].iat[0])
+            column = ctx.col("measure") if "measure" in df else _colname(df, "renewals", ctx, i)
+            value = df["measure"].iat[i] if "measure" in df else df["renewals"].iat[i]
+            ctx.add("fel", "missing_value", f"Raden har omlån men det finns ingen rad med utlån för samma "
+                    f"{', '.join(labels)} ({month_runs(g['month'].to_numpy())}). Lägg till raden med utlån "
+                    "(0 om det inte var några), eller ta bort raden.", row, column, value)
+    return agg.loc[~missing].reset_index(drop=True)
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
 
 
 def _duplicates(df: pd.DataFrame, key: list[str], ctx: Ctx) -> None:
@@ -400,11 +539,12 @@ def _duplicates(df: pd.DataFrame, key: list[str], ctx: Ctx) -> None:
         return
     first_row = df.loc[dup].groupby(key, sort=False)["_row"].transform("min").to_numpy()
     rows = df["_row"].to_numpy()[dup]
+    # The first key column that is a column of the sheet (a melted month is not).
+    column = next((ctx.col(k) for k in key if k in ctx.columns), ctx.col(key[0]))
     for r, f in zip(rows, first_row):
         if r != f:
             ctx.add("fel", "duplicate", f"Raden är en dubblett av rad {f} (samma {', '.join(ctx.col(k) for k in key if k != '_col')}). "
-                    "Ta bort en av raderna; ska värdena läggas ihop, summera dem i en rad.", r,
-                    ctx.col(key[0]))
+                    "Ta bort en av raderna; ska värdena läggas ihop, summera dem i en rad.", r, column)
 
 
 # --------------------------------------------------------------------------- visits
@@ -427,33 +567,34 @@ def _visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.DataFrame 
         vin, oin = _numbers(df, "in", ctx, outage_ok=True)
         vout, oout = _numbers(df, "out", ctx, outage_ok=True)
         value, outage = (vin + vout) / 2, oin | oout
+        said = np.where(oin, df["in"].to_numpy(dtype=object), df["out"].to_numpy(dtype=object))
     else:
         value, outage = _numbers(df, reading_field, ctx, outage_ok=True)
+        said = df[reading_field].to_numpy(dtype=object)
         if mode == "in_out":
             value = value / 2
+    # Why a day is an outage, for the one warning per run of outage days (see _outages).
+    cause = np.where(outage, [f"{str(v).strip()!r}" for v in said], "")
     sensor = df["sensor"].astype(str).to_numpy() if "sensor" in df else np.full(len(df), "")
     raw = pd.DataFrame({"ts": timestamp, "date": day, "unit_id": unit_ids, "sensor": sensor,
                         "value": value, "outage": outage, "blank": np.isnan(value) & ~outage,
-                        "_row": df["_row"].to_numpy()})
+                        "cause": cause, "_row": df["_row"].to_numpy()})
     dup_key = [c for c in ("date", "month", "time", "unit", "unit_id", "sensor") if c in df]
     _duplicates(df, dup_key, ctx)
-    for i in np.flatnonzero(outage):
-        ctx.add("varning", "counter_outage", "Räknaren fungerade inte (" + str(df[reading_field].iat[i]).strip()
-                + "); dagen sparas som saknad, inte som 0.", raw["_row"].iat[i], ctx.col(reading_field),
-                df[reading_field].iat[i])
     raw = raw.dropna(subset=["unit_id", "date"])
     if mode == "cumulative":
-        raw = _differences(raw, ctx, reading_field)
+        raw = _differences(raw, ctx, reading_field, units)
     raw = raw.assign(missing=raw["value"].isna())
     grouped = raw.groupby(["date", "unit_id"], sort=True)
     day_df = grouped[["value"]].sum(min_count=1).rename(columns={"value": "visits"})
     day_df["any_missing"] = grouped["missing"].any()
     day_df["outage"] = grouped["outage"].any()
     day_df["blank"] = grouped["blank"].all()
+    day_df["cause"] = grouped["cause"].max()
     day_df["source_row"] = grouped["_row"].min()
     day_df = day_df.reset_index()
     day_df.loc[day_df["any_missing"], "visits"] = np.nan
-    day_df = _outages(day_df, ctx, opening, reading_field)
+    day_df = _outages(day_df, ctx, opening, reading_field, units)
     est = df["estimated"] if "estimated" in df else None
     if est is not None:
         labels = _labels(df, "estimated", ctx, vocabulary().value_labels["estimated"])
@@ -465,7 +606,7 @@ def _visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.DataFrame 
     return day_df
 
 
-def _differences(raw: pd.DataFrame, ctx: Ctx, reading_field: str) -> pd.DataFrame:
+def _differences(raw: pd.DataFrame, ctx: Ctx, reading_field: str, units: UnitIndex) -> pd.DataFrame:
     """Cumulative counter readings -> counts per reading; a reset (negative difference) is missing."""
     raw = raw.sort_values(["unit_id", "sensor", "ts"]).reset_index(drop=True)
     # A missing reading (outage) does not break the series: the next reading covers both days and is
@@ -479,18 +620,33 @@ def _differences(raw: pd.DataFrame, ctx: Ctx, reading_field: str) -> pd.DataFram
     for i in np.flatnonzero(reset):
         ctx.add("varning", "counter_reset", f"Mätarställningen sjönk ({last.iat[i]:.0f} → {raw['value'].iat[i]:.0f}): "
                 "räknaren har nollställts. Dagen sparas som saknad; kontrollera räknaren.",
-                raw["_row"].iat[i], ctx.col(reading_field), raw["value"].iat[i])
-    for i in np.flatnonzero(first):
-        ctx.add("varning", "counter_first_reading", "Första mätarställningen för enheten saknar föregående "
+                raw["_row"].iat[i], ctx.col(reading_field), raw["value"].iat[i], unit_id=str(raw["unit_id"].iat[i]))
+    if first.any():  # one record: the export starts at the first reading of every unit
+        idx = np.flatnonzero(first)
+        idx = idx[np.argsort(raw["_row"].to_numpy()[idx], kind="stable")]
+        ids = [str(u) for u in raw["unit_id"].to_numpy()[idx]]
+        names = [units.name(u) for u in ids]
+        which = "för " + (names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}")
+        rows = raw["_row"].to_numpy()[idx]
+        listed = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        where = f" (rad {listed})" if len(rows) > 1 else ""
+        ctx.add("varning", "counter_first_reading", f"Första mätarställningen {which}{where} saknar föregående "
                 "avläsning och används bara som utgångsläge: den dagen får inget besökstal. Ta med dagen "
-                "före perioden i exporten.",
-                raw["_row"].iat[i], ctx.col(reading_field), raw["value"].iat[i])
-    for i in np.flatnonzero(prev_missing & ~first & raw["value"].notna().to_numpy()):
-        ctx.add("varning", "counter_outage", "Föregående avläsning saknas, så besöken kan inte fördelas "
-                "per dag; dagen sparas som saknad.", raw["_row"].iat[i], ctx.col(reading_field),
-                raw["value"].iat[i])
+                "före perioden i exporten.", rows[0], ctx.col(reading_field), raw["value"].iat[idx[0]],
+                unit_id=ids[0] if len(ids) == 1 else "")
+    # The day after a missing reading cannot be counted either: part of the same outage (_outages).
+    after = prev_missing & ~first & raw["value"].notna().to_numpy()
+    cause = raw["cause"].where(~after, "dagen efter avbrottet")
+    cause = cause.where(~(raw["value"].isna() & (cause == "")).to_numpy(), "tom cell")
     value = diff.mask(reset | first | prev_missing)
-    return raw.assign(value=value, blank=False).loc[~first].reset_index(drop=True)
+    return raw.assign(value=value, blank=False, cause=cause).loc[~first].reset_index(drop=True)
+
+
+def _cell_text(cause: str) -> str:
+    """The cell's content behind an outage cause: ``'trasig'`` -> ``trasig``, ``0``; else empty."""
+    if cause.startswith("'"):
+        return cause.strip("'")
+    return "0" if cause == "0" else ""
 
 
 def _open_days(day_df: pd.DataFrame, opening: pd.DataFrame | None) -> np.ndarray:
@@ -517,21 +673,37 @@ def _open_days(day_df: pd.DataFrame, opening: pd.DataFrame | None) -> np.ndarray
     return out
 
 
-def _outages(day_df: pd.DataFrame, ctx: Ctx, opening: pd.DataFrame | None, reading_field: str) -> pd.DataFrame:
+def _outages(day_df: pd.DataFrame, ctx: Ctx, opening: pd.DataFrame | None, reading_field: str,
+             units: UnitIndex) -> pd.DataFrame:
+    """Counter outages: 0 or blank on a day the unit is open, a text such as "trasig", or (cumulative
+    counters) the day after a missing reading.  Stored as missing, never 0; one warning per unit and
+    run of outage days (closed days do not break a run), naming the days and the causes."""
     state = _open_days(day_df, opening)
     is_open = state == 1
     zero = (day_df["visits"] == 0).to_numpy()
     blank = day_df["blank"].to_numpy(dtype=bool)
     flagged = is_open & (zero | blank)
-    for i in np.flatnonzero(flagged):
-        what = "0" if zero[i] else "tom"
-        ctx.add("varning", "counter_outage", f"Besöksräknaren visar {what} en dag då enheten har öppet: "
-                "troligen ett räknaravbrott. Dagen sparas som saknad, inte som 0.",
-                day_df["source_row"].iat[i], ctx.col(reading_field), "0" if zero[i] else "")
+    cause = day_df["cause"].to_numpy(dtype=object).copy()
+    cause[flagged & (cause == "")] = np.where(zero, "0", "tom cell")[flagged & (cause == "")]
+    out_days = cause != ""
+    units_out = day_df["unit_id"].to_numpy()[out_days]
+    seq = day_df.assign(_out=out_days, _cause=cause)[(state != 0) & day_df["unit_id"].isin(units_out).to_numpy()]
+    seq = seq.sort_values(["unit_id", "date"])
+    run = ((seq["_out"] != seq["_out"].shift()) | (seq["unit_id"] != seq["unit_id"].shift())).cumsum()
+    for _, g in seq[seq["_out"]].groupby(run[seq["_out"]], sort=False):
+        unit, first, last, n = str(g["unit_id"].iat[0]), g["date"].min(), g["date"].max(), len(g)
+        when = str(first)[:10] if n == 1 else f"{str(first)[:10]} t.o.m. {str(last)[:10]}"
+        counts = g["_cause"].value_counts(sort=False)
+        causes = ", ".join(f"{c} {k}" for c, k in counts.items()) if n > 1 else str(counts.index[0])
+        ctx.add("varning", "counter_outage", f"{units.name(unit)}: besöksräknaren fungerade inte {when} "
+                f"({n} {'dag' if n == 1 else 'dagar'}: {causes}). "
+                f"{'Dagen sparas som saknad' if n == 1 else 'Dagarna sparas som saknade'}, inte som 0. "
+                "Kontrollera räknaren; var enheten stängd, lägg in det i öppettiderna.",
+                g["source_row"].iat[0], ctx.col(reading_field), _cell_text(str(g["_cause"].iat[0])), unit_id=unit)
     visits = day_df["visits"].mask(flagged)
     # Blank on a closed day means no visits.
     visits = visits.where(~((state == 0) & blank), 0.0)
-    return day_df.assign(visits=visits).drop(columns=["any_missing", "outage", "blank"])
+    return day_df.assign(visits=visits).drop(columns=["any_missing", "outage", "blank", "cause"])
 
 
 # --------------------------------------------------------------------------- events

@@ -221,6 +221,7 @@ def _check_file(path: Path, source: Source, units: UnitIndex, opening_hours: pd.
     except InputError as exc:
         return FileResult(path, source, None, [exc.problem], digest)
     error_rows = {p.row for p in problems if p.is_error and p.row is not None}
+    error_rows |= set(frame.attrs.get("failed_rows", ()))  # rows a grouped record lists
     problems = problems + validate(source.kind, frame, file=path.name, sheet=sheet_name,
                                    unit_ids=[u.id for u in units.units.units] if source.kind != "population" else (),
                                    skip_rows=error_rows)
@@ -284,21 +285,31 @@ def _check_items(items: list[Item], config: Config, *, base_dir: Path | None = N
         if source.kind == "opening_hours" and res.frame is not None and not res.has_errors:
             opening.append(res.frame)
         result.files.append(res)
-    add_anomalies(result, existing, rules if rules is not None else config.dir / anomalies.RULES_FILE_NAME)
+    add_anomalies(result, existing, rules if rules is not None else config.dir / anomalies.RULES_FILE_NAME,
+                  unit_names={u.id: u.name for u in config.units.units})
     return result
 
 
 def add_anomalies(result: CheckResult, existing: Tables | None = None,
-                  rules: Path | None = None) -> list[Problem]:
+                  rules: Path | None = None, unit_names: Mapping[str, str] | None = None) -> list[Problem]:
     """Run :func:`etl.anomalies.detect` on the rows of ``result``'s files without errors against
     ``existing`` (what the store holds) and add each warning to the file it names; a warning that
     names no file of the check (a unit missing a month when several files could hold it) goes to
-    the first file with rows, under that file's name.  Returns the warnings."""
+    the first file with rows, under that file's name.  A run of counter outage days found both by
+    the file's own check and by the anomaly rule is reported once.  ``unit_names``: unit id -> name
+    for the messages (the register's).  Returns the warnings added."""
     frames = result.frames
     if not frames:
         return []
-    found = anomalies.detect(frames, existing, rules=rules if rules is not None and rules.exists() else None)
+    found = anomalies.detect(frames, existing, rules=rules if rules is not None and rules.exists() else None,
+                             unit_names=unit_names)
     by_name = {f.name: f for f in result.files if f.frame is not None and not f.has_errors and not f.unchanged}
+    # The anomaly rule reports a run of outage days against the opening hours; the file's own check
+    # reported the same run (same unit, same first row): keep one record, the rule's.
+    runs = {(p.file, p.unit_id, p.row) for p in found if p.code == "counter_outage"}
+    for f in by_name.values():
+        f.problems[:] = [p for p in f.problems if not (p.code == "counter_outage" and p.severity == "varning"
+                                                       and (f.name, p.unit_id, p.row) in runs)]
     fallback = next(iter(by_name.values()))
     for p in found:
         target = by_name.get(p.file)
@@ -342,6 +353,55 @@ def _store_for(store: Store | None) -> Store:
     from etl.config import store_url
 
     return Store(store_url())
+
+
+def config_dir_for(paths: Iterable[Path | str], default: Path | None = None) -> Path:
+    """Where the config (``units.yaml``, ``sources.yaml``) for checking or loading ``paths`` is:
+    the one folder they are in (a folder given itself, or the common parent of the files) when it
+    has ``sources.yaml``, else ``default`` (the configured data directory)."""
+    folders = {(Path(p) if Path(p).is_dir() else Path(p).parent).resolve() for p in paths}
+    if len(folders) == 1:
+        here = next(iter(folders))
+        if (here / "sources.yaml").is_file():
+            return here
+    return Path(default) if default is not None else data_dir()
+
+
+def missing_config(directory: Path) -> list[str]:
+    """The config files a data directory lacks (``units.yaml``, ``sources.yaml``), in that order."""
+    return [name for name in ("units.yaml", "sources.yaml") if not (Path(directory) / name).is_file()]
+
+
+def path_items(paths: Iterable[Path | str]) -> list[Item]:
+    """The export files of ``paths`` (folders: their data files, recursively, named relative to the
+    folder; files: themselves, named by their file name), each once, in the order given.  Raises
+    ``FileNotFoundError`` for a path that does not exist."""
+    items: list[Item] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [(f, f.relative_to(path).as_posix()) for f in data_files(path)]
+        elif path.is_file():
+            found = [(path, path.name)]
+        else:
+            raise FileNotFoundError(str(path))
+        for f, label in found:
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                items.append((f, label))
+    return items
+
+
+def load_paths(paths: Iterable[Path | str], config: Config, store: Store | None = None, *,
+               user: str | None = None, progress: ProgressFn | None = None) -> LoadReport:
+    """Load export files and folders (see :func:`path_items`) with ``config`` as one load."""
+    paths = [Path(p) for p in paths]
+    items = path_items(paths)
+    folders = [p for p in paths if p.is_dir()]
+    base_dir = folders[0] if len(folders) == 1 and len(paths) == 1 else None
+    return load_items(items, config, _store_for(store), user=user, origin=", ".join(str(p) for p in paths),
+                      progress=progress, base_dir=base_dir)
 
 
 def load_dir(directory: Path | str | None = None, store: Store | None = None, *, user: str | None = None,

@@ -39,6 +39,9 @@ class Problem:
     row: int | None = None
     column: str = ""
     value: str = ""
+    #: The unit the problem concerns ("" = the file as a whole, or not known); not shown, used to
+    #: count warnings per unit (``Store.status``).
+    unit_id: str = ""
 
     @property
     def is_error(self) -> bool:

@@ -85,6 +85,8 @@ problems_t = sa.Table(
     sa.Column("column", sa.Text, nullable=False, default=""),
     sa.Column("value", sa.Text, nullable=False, default=""),
     sa.Column("message", sa.Text, nullable=False),
+    # The unit the problem concerns ("" = the file as a whole); NULL = recorded before schema v4.
+    sa.Column("unit_id", sa.String(100)),
 )
 comments_t = sa.Table(
     "comments", metadata,
@@ -153,8 +155,17 @@ def _v3(conn: Connection) -> None:
     reviews_t.create(conn, checkfirst=True)
 
 
+def _v4(conn: Connection) -> None:
+    """The unit a problem concerns (``problems.unit_id``), so warnings are counted per unit."""
+    if "unit_id" not in {c["name"] for c in sa.inspect(conn).get_columns("problems")}:
+        conn.execute(sa.text('ALTER TABLE "problems" ADD COLUMN unit_id VARCHAR(100)'))
+
+
 #: Ordered schema migrations; version = position + 1.  Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+
+#: ``Store.status()``'s unit for warnings about a file as a whole (no unit named).
+FILE_LEVEL = "(hela filen)"
 
 #: Key of the PostgreSQL advisory lock that serialises loads ("bibplan" in ASCII).
 PG_LOCK_KEY = 0x62696270_6C616E
@@ -314,7 +325,7 @@ class Store:
                 conn.execute(problems_t.insert(), [
                     {"load_id": load_id, "severity": p.severity, "code": p.code, "file": p.file,
                      "sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value,
-                     "message": p.message} for p in problems])
+                     "message": p.message, "unit_id": p.unit_id} for p in problems])
         return result
 
     def _replace(self, conn: Connection, load_id: int, kind: str, frame: pd.DataFrame) -> StoredFile:
@@ -380,29 +391,54 @@ class Store:
         return _frame(rows, COLUMNS[kind])
 
     def status(self) -> pd.DataFrame:
-        """What is loaded: kind, unit_id, first_period, last_period, rows, last_load, warnings."""
+        """What is loaded: per kind and unit ``first_period``, ``last_period``, ``rows``,
+        ``last_load`` and ``warnings``: the warnings of the stored files that concern that unit.
+        Warnings about a file as a whole (a totals row, a personal-data column, a deviation listed
+        for many units) are counted once, in a row of the kind with ``unit_id`` ``"(hela filen)"``
+        (:data:`FILE_LEVEL`; ``rows`` empty), present only when there are such warnings.  Warnings
+        recorded before problems had a unit (schema < 4) count as file-level: no unit is guessed.
+        ``unit_name`` is the register's name (the id, or the district, when it has none)."""
         parts = []
         with self.engine.connect() as conn:
             loads = dict(conn.execute(sa.select(loads_t.c.id, loads_t.c.finished_at)).all())
-            warn = {(lid, f): n for lid, f, n in conn.execute(
-                sa.select(problems_t.c.load_id, problems_t.c.file, sa.func.count())
-                .where(problems_t.c.severity == "varning")
-                .group_by(problems_t.c.load_id, problems_t.c.file)).all()}
+            names = dict(conn.execute(sa.select(units_t.c.unit_id, units_t.c.name)).all())
+            warnings = conn.execute(sa.select(problems_t.c.id, problems_t.c.load_id, problems_t.c.file,
+                                              problems_t.c.row, problems_t.c.unit_id)
+                                    .where(problems_t.c.severity == "varning")).all()
             for kind in KINDS:
                 t = KIND_TABLES[kind]
                 unit, period = t.c[_unit_col(kind)], t.c[PERIOD_COLUMN[kind]]
                 current = t.c.replaced_by.is_(None)
-                for u, lo, hi, n, last in conn.execute(sa.select(
-                        unit, sa.func.min(period), sa.func.max(period), sa.func.count(), sa.func.max(t.c.load_id))
-                        .where(current).group_by(unit).order_by(unit)).all():
-                    sources = conn.execute(sa.select(t.c.load_id, t.c.source_file).distinct()
-                                           .where(unit == u, current)).all()
-                    parts.append({"kind": kind, "unit_id": u, "first_period": _period_text(lo),
-                                  "last_period": _period_text(hi), "rows": int(n),
-                                  "last_load": loads.get(last),
-                                  "warnings": int(sum(warn.get((lid, f), 0) for lid, f in sources))})
-        cols = ["kind", "unit_id", "first_period", "last_period", "rows", "last_load", "warnings"]
-        return pd.DataFrame(parts, columns=cols)
+                spans = conn.execute(sa.select(
+                    unit, sa.func.min(period), sa.func.max(period), sa.func.count(), sa.func.max(t.c.load_id))
+                    .where(current).group_by(unit).order_by(unit)).all()
+                if not spans:
+                    continue
+                files = {(lid, f) for lid, f in conn.execute(
+                    sa.select(t.c.load_id, t.c.source_file).distinct().where(current)).all()}
+                mine = [w for w in warnings if (w.load_id, w.file) in files]
+                per_unit: dict[str, int] = {}
+                file_level = 0
+                units = {str(s[0]) for s in spans}
+                for w in mine:
+                    if w.unit_id and w.unit_id in units:
+                        per_unit[w.unit_id] = per_unit.get(w.unit_id, 0) + 1
+                    else:
+                        file_level += 1
+                for u, lo, hi, n, last in spans:
+                    parts.append({"kind": kind, "unit_id": u, "unit_name": names.get(u) or str(u),
+                                  "first_period": _period_text(lo), "last_period": _period_text(hi), "rows": int(n),
+                                  "last_load": loads.get(last), "warnings": per_unit.get(str(u), 0)})
+                if file_level:
+                    parts.append({"kind": kind, "unit_id": FILE_LEVEL, "unit_name": FILE_LEVEL,
+                                  "first_period": _period_text(min(s[1] for s in spans)),
+                                  "last_period": _period_text(max(s[2] for s in spans)), "rows": None,
+                                  "last_load": loads.get(max(s[4] for s in spans)), "warnings": file_level})
+        cols = ["kind", "unit_id", "unit_name", "first_period", "last_period", "rows", "last_load", "warnings"]
+        out = pd.DataFrame(parts, columns=cols)
+        out["rows"] = out["rows"].astype("Int64")
+        out["warnings"] = out["warnings"].astype("int64")
+        return out
 
     def problems(self, load_id: int | None = None) -> pd.DataFrame:
         """Problems of one load, or (``None``) the outstanding ones: those of the latest load of

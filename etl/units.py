@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from etl.config import UnitsFile
+from etl.spans import day_runs, month_runs
 from etl.tables import UNIT_COLUMNS
 from etl.vocabulary import norm
 
@@ -85,12 +86,52 @@ class UnitIndex:
         if len(valid) == 1:
             return valid.pop(), ""
         if len(valid) > 1:
-            return None, (f"Namnet {value!r} passar flera enheter ({', '.join(sorted(valid))}) samma datum; "
+            names = ", ".join(self.current[u] for u in sorted(valid))
+            return None, (f"Namnet {value!r} passar flera enheter ({names}) samma datum; "
                           "ge aliasen i units.yaml datum som inte överlappar.")
-        ranges = "; ".join(f"{e.valid_from or '…'}–{e.valid_to or '…'} ({e.unit_id})" for e in entries)
-        when = "" if np.isnat(day) else f" den {str(day)[:10]}"
-        return None, (f"Namnet {value!r} gäller inte{when}: det gäller bara {ranges}. Använd enhetens "
-                      "namn för den perioden, eller rätta giltighetsdatumen i units.yaml.")
+        return None, self.not_valid_message(value, [day])
+
+    def not_valid_message(self, value: str, days: list[np.datetime64], monthly: bool = False) -> str:
+        """Why ``value`` (a name with validity dates) cannot be used on ``days``, in one sentence
+        that names when it is valid, when it is used (``sep–dec 2022`` when ``monthly``) and the
+        name to use instead: ``'Librum' gäller bara t.o.m. 2022-08-31 men används för sep–dec 2022;
+        använd 'Bergsbrunna' …``."""
+        entries = self.names.get(norm(value), [])
+        units = list(dict.fromkeys(e.unit_id for e in entries))
+
+        def span(e: _Name) -> str:
+            if e.valid_from and e.valid_to:
+                return f"{e.valid_from} – {e.valid_to}"
+            if e.valid_to:
+                return f"t.o.m. {e.valid_to}"
+            return f"fr.o.m. {e.valid_from}"
+
+        if len(units) == 1:
+            ranges = " och ".join(span(e) for e in entries)
+        else:
+            ranges = " och ".join(f"{span(e)} ({self.current[e.unit_id]})" for e in entries)
+        dated = [d for d in days if not np.isnat(d)]
+        if not dated:
+            used = "men raden saknar datum"
+        elif monthly:
+            used = f"men används för {month_runs(dated)}"
+        else:
+            used = f"men används {'den ' if len(set(dated)) == 1 else ''}{day_runs(dated)}"
+        instead = (f"använd {self.current[units[0]]!r} för den perioden" if len(units) == 1
+                   else "använd enhetens namn för den perioden")
+        return f"{value!r} gäller bara {ranges} {used}; {instead}, eller rätta giltighetsdatumen i units.yaml."
+
+    def failure(self, value: str, day: np.datetime64) -> str:
+        """Why ``value`` does not resolve on ``day``: ``unknown`` (no such name), ``ambiguous``
+        (several units) or ``not_valid`` (the name is not valid that day)."""
+        entries = self.names.get(norm(value), [])
+        if not entries:
+            return "unknown"
+        return "ambiguous" if len({e.unit_id for e in entries if e.valid_on(day)}) > 1 else "not_valid"
+
+    def name(self, unit_id: str) -> str:
+        """The unit's name in the register (the id itself for an unknown id)."""
+        return self.current.get(unit_id, unit_id)
 
 
 def units_frame(units: UnitsFile) -> pd.DataFrame:

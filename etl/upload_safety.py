@@ -176,7 +176,63 @@ def _check(content: bytes, max_bytes: int) -> Kind:
         return _check_zip(content)
     if content.startswith(_OLE_MAGIC):
         return _check_ole(content)
+    _refuse_binary_magic(content)
     return _check_text(content)
+
+
+#: Magic numbers of binary formats that are never a spreadsheet or CSV: (offset, bytes, what it is).
+#: Checked before the text check, so even a file of a few bytes is refused by its header.
+_BINARY_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "en bild (PNG)"),
+    (0, b"\xff\xd8\xff", "en bild (JPEG)"),
+    (0, b"GIF87a", "en bild (GIF)"),
+    (0, b"GIF89a", "en bild (GIF)"),
+    (0, b"II*\x00", "en bild (TIFF)"),
+    (0, b"MM\x00*", "en bild (TIFF)"),
+    (0, b"%PDF", "en PDF"),
+    (0, b"%!PS", "ett PostScript-dokument"),
+    (0, b"{\\rtf", "ett RTF-dokument (Word/WordPad)"),
+    (0, b"\x7fELF", "ett program (ELF)"),
+    (0, b"MZ", "ett Windows-program"),
+    (0, b"\xca\xfe\xba\xbe", "ett program (Java/Mach-O)"),
+    (0, b"\xcf\xfa\xed\xfe", "ett program (Mach-O)"),
+    (0, b"\xfe\xed\xfa\xce", "ett program (Mach-O)"),
+    (0, b"\x00asm", "ett program (WebAssembly)"),
+    (0, b"\x1f\x8b", "ett komprimerat arkiv (gzip)"),
+    (0, b"BZh", "ett komprimerat arkiv (bzip2)"),
+    (0, b"\xfd7zXZ\x00", "ett komprimerat arkiv (xz)"),
+    (0, b"(\xb5/\xfd", "ett komprimerat arkiv (zstd)"),
+    (0, b"7z\xbc\xaf'\x1c", "ett komprimerat arkiv (7-Zip)"),
+    (0, b"Rar!\x1a\x07", "ett komprimerat arkiv (RAR)"),
+    (0, b"SQLite format 3\x00", "en SQLite-databas"),
+    (0, b"RIFF", "en ljud-, video- eller bildfil (RIFF)"),
+    (0, b"OggS", "en ljudfil (Ogg)"),
+    (0, b"fLaC", "en ljudfil (FLAC)"),
+    (0, b"ID3", "en ljudfil (MP3)"),
+    (4, b"ftyp", "en video- eller bildfil (MP4/HEIC)"),
+)
+
+
+def _refuse_binary_magic(content: bytes) -> None:
+    """Refuse a known binary format by its magic number, whatever the file's size.  Prefixes that
+    could also begin a text line (``MZ``, ``BZh``, ``ID3``, ``RIFF``) only count when the rest of the
+    header is binary too."""
+    for offset, magic, what in _BINARY_MAGIC:
+        if content[offset:offset + len(magic)] != magic:
+            continue
+        if magic in (b"MZ", b"BZh", b"ID3", b"RIFF", b"OggS", b"fLaC") and not _binary_header(content):
+            continue
+        raise _Refused(
+            "upload_wrong_type",
+            f"Filen är {what}, inte ett kalkylark eller en CSV-fil, vad den än heter. Kontrollera att du "
+            "valt rätt fil; exporten ska vara .xlsx, .xls, .ods eller CSV.",
+        )
+
+
+def _binary_header(content: bytes) -> bool:
+    """True when the first 64 bytes hold a NUL or a control character that text does not have."""
+    head = content[:64]
+    return any(b < 32 and b not in (9, 10, 12, 13) or b == 127 for b in head)
 
 
 def _int_sv(n: int) -> str:
@@ -426,8 +482,6 @@ def _check_text(content: bytes) -> Kind:
             "Filen är sparad som UTF-16 (\"Unicode-text\"). Spara den i Excel som "
             "\"CSV UTF-8 (kommaavgränsad)\" eller som .xlsx och ladda upp igen.",
         )
-    if content.startswith(b"%PDF"):
-        raise _Refused("upload_wrong_type", "Filen är en PDF, inte ett kalkylark. Ladda upp exporten som .xlsx eller CSV.")
     unknown = _Refused(
         "upload_wrong_type",
         "Filtypen känns inte igen: filen är varken en Excel-arbetsbok (xlsx, xls), ett "
@@ -441,8 +495,12 @@ def _check_text(content: bytes) -> Kind:
         raise _Refused("upload_encoding", "Texten i filen har en okänd teckenkodning. Spara den som CSV UTF-8 och ladda upp igen.")
     body = text.rstrip("\x1a")  # DOS end-of-file marker
     controls = sum(1 for ch in body if ch in _CONTROL)
-    if controls > max(1, len(body) // 100):
+    # Text has at most a stray control character: more than 1 % of the characters (in a short file
+    # that is a single one) means binary content, whatever its size.
+    if controls and controls * 100 > len(body):
         raise unknown
+    if not body.strip():
+        raise _Refused("upload_empty", "Filen innehåller ingen text. Välj filen igen; den kan ha sparats utan innehåll.")
     head = body.lstrip().lower()[:500]
     if head.startswith(("<!doctype html", "<html", "<table")) or "<html" in head:
         raise _Refused(

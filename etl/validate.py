@@ -53,7 +53,7 @@ def validate(kind: str, df: pd.DataFrame, *, file: str = "", sheet: str = "",
         v.report(missing, "missing_value", col, f"{FIELD_LABELS_SV.get(col, col).capitalize()} saknas; "
                  "fyll i värdet.")
     for col in NON_NEGATIVE[kind]:
-        neg = (df[col] < 0).fillna(False).to_numpy(dtype=bool)
+        neg = (df[col] < 0).fillna(False).to_numpy(dtype=bool) & v.fresh
         v.report(neg, "negative", col, "Antalet är negativt. Rätta värdet; ett antal kan inte vara "
                  "mindre än 0.")
     if kind == "events":

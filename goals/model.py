@@ -27,15 +27,21 @@ or (loans, visits) a unit lacks a month inside the period while it has data befo
 that calendar month in other years (a gap, or a unit whose export stopped; a bookmobile that never
 runs in July is not missing July).  Incomplete periods get ``complete = False``, a
 note naming what is missing, no comparison with last year and status ``ingen_data``: they are never
-silently compared.  Survey indicators are complete when the year's wave has answers; when the
+silently compared.  A period from January that the data ends inside (helår 2026 with data through
+October) is not treated as incomplete but followed up year to date through the last month with data
+(:meth:`Model.effective_period`): compared with the same months last year (``span`` "jan–okt",
+``period_start``/``period_end``), judged like a part-year period and noted "ofullständig: data
+t.o.m. 2026-10-31".  A unit missing a month inside those months still makes it incomplete.  Survey indicators are complete when the year's wave has answers; when the
 period's year has no wave yet, the follow-up shows the previous year's wave (value, comparison and
 that year's target) with the note "senaste enkät …" (trends never do).
 
 Forecast (helårsprognos)
 ------------------------
-For a period shorter than the year (T1, T2, quarters, months, year to date), and for a year whose
-data ends early (forecast from January up to the last month with data), the full-year value is
-forecast as ``value × r``, where ``r`` is the median over earlier comparable years of
+Only indicators whose value accumulates over the year (sums and counts, also per inhabitant:
+``Indicator.grows_with_time``) are forecast; shares, means, survey results, hours per week and
+ratios of two flows over the same period are not.  For a period shorter than the year (T1, T2,
+quarters, months, year to date), and for a year whose data ends early (forecast from January up to
+the last month with data), the full-year value is forecast as ``value × r``, where ``r`` is the median over earlier comparable years of
 ``full-year value / value of the same period``: the seasonal profile.  Comparable years are the
 latest ``forecast.years`` (default 3) earlier years whose period and full year are complete, that
 lie in the same series segment (no definition change since), and that are not in
@@ -46,6 +52,18 @@ standard deviations, so for a stable seasonal profile the range should hold the 
 times out of ten; in the sample's back-test (T2 2023–2025, whole organisation, where only two
 comparable years exist for 2023) it held 82 % of the time with a median error of 1.4 %.  Survey
 indicators have no forecast (the yearly wave is the year's value).
+
+Targets in a follow-up row
+--------------------------
+``target`` is the period's target, next to the period's value: a change target is last year's
+value for the same months × (1 + change); a level target is the level, except an annual level on an
+accumulating indicator at a part-year period, which has no period target (``target`` empty).
+``target_full_year`` is the target the full-year forecast is read against: the level, or last
+year's full-year value × (1 + change).  ``status_basis`` says what ``status`` judged (``period``:
+the value against ``target``; ``prognos``: the forecast against ``target_full_year``);
+``forecast_status`` always judges the forecast against ``target_full_year``.  ``change_kind`` is
+``pp`` for percentage indicators (``change`` in procentenheter, ``change_pct`` empty) and ``pct``
+otherwise.
 """
 
 from __future__ import annotations
@@ -424,7 +442,12 @@ class Model:
         return True, complete, notes
 
     def last_data_date_of(self, table: str) -> pd.Timestamp:
-        y, m = divmod(self.data_last[table], 12)
+        return self.last_data_date_of_month(self.data_last[table])  # type: ignore[arg-type]
+
+    @staticmethod
+    def last_data_date_of_month(code: int) -> pd.Timestamp:
+        """The last day of the month with index ``code`` (see ``goals.periods.month_index``)."""
+        y, m = divmod(code, 12)
         return pd.Timestamp(year=y, month=m + 1, day=1) + pd.offsets.MonthEnd(0)
 
     # ------------------------------------------------------------------ values
@@ -576,7 +599,7 @@ class Model:
         return f
 
     def _forecast(self, ind: Indicator, sel: Selection, period: Period) -> Forecast:
-        if ind.is_survey:
+        if not ind.grows_with_time:  # shares, means, survey, hours per week: nothing to add up
             return Forecast()
         if period.is_full_year:
             # a year whose data ends early: forecast from January up to the last month with data
@@ -620,22 +643,61 @@ class Model:
         return self._ratios[key]
 
     # ------------------------------------------------------------------ a follow-up row
-    def row(self, ind: Indicator, sel: Selection, period: Period, latest_wave: bool = True) -> dict[str, Any]:
+    def data_end_month(self, ind: Indicator) -> int | None:
+        """The last month index with data for the indicator's table(s) (None: no data)."""
+        tables = [ind.definition.measure.table]
+        c = self.compiled(ind)
+        if c.den_table:
+            tables.append(c.den_table)
+        lasts = [self.data_last.get(t) for t in tables if t != "survey"]
+        if not lasts or any(x is None for x in lasts):
+            return None
+        return min(lasts)  # type: ignore[type-var]
+
+    def effective_period(self, ind: Indicator, period: Period) -> Period:
+        """``period``, or -- when the data ends inside a period that runs from January (helår 2026
+        with data through October) -- January up to the last month with data: an unfinished period
+        is followed up year to date, like a tertial, and compared with the same months last year."""
+        if ind.is_survey or period.first_month != 1 or period.kind not in ("tertial", "year", "ytd"):
+            return period
+        last = self.data_end_month(ind)
+        if last is None:
+            return period
+        first_code = month_index(period.year, 1)
+        last_code = month_index(period.year, period.last_month)
+        if first_code <= last < last_code:
+            return parse_period(period.year, f"YTD{last % 12 + 1:02d}")
+        return period
+
+    def row(
+        self, ind: Indicator, sel: Selection, period: Period, latest_wave: bool = True, truncate: bool = True
+    ) -> dict[str, Any]:
         """Everything about one indicator, selection and period (targets, status, forecast).
 
         ``latest_wave``: for a survey indicator without a wave in the period's year, show last
-        year's wave (noted) instead of no data."""
-        v = self.value(ind, sel, period)
-        if latest_wave and ind.is_survey and not v.has_data:
+        year's wave (noted) instead of no data.  ``truncate``: follow up a period the data ends
+        inside as January up to the last month with data (see :meth:`effective_period`); trends
+        pass False (a year in a trend of full years is either whole or incomplete)."""
+        v0 = self.value(ind, sel, period)
+        if latest_wave and ind.is_survey and not v0.has_data:
             last = self.value(ind, sel, period.with_year(period.year - 1))
             if last.has_data:
                 r = self.row(ind, sel, period.with_year(period.year - 1), latest_wave=False)
                 note = f"senaste enkät {period.year - 1} (ingen enkät {period.year} ännu)"
                 r["note"] = "; ".join(x for x in (note, r["note"]) if x)
                 return r
-        notes = list(v.notes)
-        prev_p = period.previous()
-        brk = self.crosses_break(ind, prev_p.start, period.end)
+        eff = self.effective_period(ind, period) if truncate else period
+        truncated = eff != period
+        v = self.value(ind, sel, eff) if truncated else v0
+        notes: list[str] = []
+        if truncated:
+            end = self.last_data_date_of_month(self.data_end_month(ind))  # type: ignore[arg-type]
+            span = f"{MONTHS_SV[0]}–{MONTHS_SV[eff.last_month - 1]}"
+            notes.append(f"ofullständig: data t.o.m. {end:%Y-%m-%d}; {span} jämförs med {span} {period.year - 1}")
+        notes += list(v.notes)
+        part_year = not eff.is_full_year
+        prev_p = eff.previous()
+        brk = self.crosses_break(ind, prev_p.start, eff.end)
         previous = math.nan
         if brk is not None:
             notes.append(f"serien bryts {brk.date:%Y-%m-%d}: ingen jämförelse med föregående år")
@@ -647,21 +709,26 @@ class Model:
                 notes.append(f"föregående år ofullständigt ({prev_p.label_sv})")
         comparable = v.complete and not _isnan(v.value)
         change = v.value - previous if comparable and not _isnan(previous) else math.nan
-        change_pct = change / abs(previous) * 100 if not _isnan(change) and previous != 0 else math.nan
+        change_pct = math.nan
+        if not ind.is_percentage and not _isnan(change) and previous != 0:
+            change_pct = change / abs(previous) * 100
 
-        fc = self.forecast(ind, sel, period)
-        if period.is_full_year and not _isnan(fc.value):
+        fc = self.forecast(ind, sel, eff) if part_year else Forecast()
+        if truncated and not _isnan(fc.value):
             notes.append("helårsprognos från data hittills i år")
         t = ind.target(period.year)
-        target = tol_low = tol_high = target_change = full_target = full_previous = math.nan
+        level = target = tol_low = tol_high = target_change = full_target = full_previous = math.nan
         tol = margin = 0.0
+        annual_level = False  # an annual level judged on the forecast at part-year periods
         if t is not None and t.level is not None:
-            target = t.level
+            level = t.level
             if ind.adds_up_over_units and not sel.whole:
-                target = t.units.get(sel.key, math.nan)
-                if _isnan(target):
+                level = t.units.get(sel.key, math.nan)
+                if _isnan(level):
                     notes.append("nivåmålet gäller hela organisationen")
-            tol, margin, full_target = t.tolerance, t.margin, target
+            tol, margin, full_target = t.tolerance, t.margin, level
+            annual_level = ind.grows_with_time and part_year
+            target = math.nan if annual_level else level
         elif t is not None:
             # a change target in value terms: last year's value x (1 + pct); tolerance in points
             target_change = float(t.change_pct)  # type: ignore[arg-type]
@@ -675,30 +742,33 @@ class Model:
                 if fp.complete and not _isnan(fp.value) and fp.value != 0:
                     full_previous = fp.value
                     full_target = fp.value * (1 + target_change / 100)
-        if not _isnan(target):
+        judged_target = full_target if annual_level else target
+        if not _isnan(judged_target):
             if ind.direction == "higher":
-                tol_low = target - tol
+                tol_low = judged_target - tol
             elif ind.direction == "lower":
-                tol_low = target + tol
+                tol_low = judged_target + tol
             else:
-                tol_low, tol_high = target - margin - tol, target + margin + tol
+                tol_low, tol_high = judged_target - margin - tol, judged_target + margin + tol
 
         # status (see goals.status for the rule)
+        basis = "period"
         if _isnan(v.value) or (not v.complete and not ind.is_survey):
             status = "ingen_data"
-        elif t is None or (t.level is not None and _isnan(target)):
+        elif t is None or (t.level is not None and _isnan(level)):
             status = "inget_mal"
-        elif _isnan(target):
-            status = "ingen_data"
-            if previous != 0:
-                notes.append("förändringsmål utan jämförbart värde föregående år")
-        elif t.level is not None and ind.grows_with_time and not period.is_full_year:
+        elif annual_level:
+            basis = "prognos"
             if _isnan(fc.value):
                 status = "ingen_data"
                 notes.append("helårsmål men ingen helårsprognos (för få jämförbara år)")
             else:
-                status = judge(fc.value, target, ind.direction, tol, margin)
+                status = judge(fc.value, full_target, ind.direction, tol, margin)
                 notes.append("helårsmål: status mot helårsprognosen")
+        elif _isnan(target):
+            status = "ingen_data"
+            if previous != 0:
+                notes.append("förändringsmål utan jämförbart värde föregående år")
         else:
             status = judge(v.value, target, ind.direction, tol, margin)
             if status == "ej_uppnatt" and ind.is_survey and covers(v.ci_low, v.ci_high, target, ind.direction, margin):
@@ -717,16 +787,23 @@ class Model:
             "unit_id": sel.key,
             "unit_name": sel.name,
             "unit_type": sel.type,
+            "period_start": eff.start.isoformat(),
+            "period_end": eff.end.isoformat(),
+            "span": f"{MONTHS_SV[eff.first_month - 1]}–{MONTHS_SV[eff.last_month - 1]}"
+            if eff.first_month != eff.last_month else MONTHS_SV[eff.first_month - 1],
             "value": v.value,
             "previous": previous,
             "change": change,
             "change_pct": change_pct,
+            "change_kind": "pp" if ind.is_percentage else "pct",
             "target": target,
+            "target_full_year": full_target,
             "target_kind": target_kind,
             "target_change_pct": target_change,
             "tolerance_low": tol_low,
             "tolerance_high": tol_high,
             "status": status,
+            "status_basis": basis,
             "forecast": fc.value,
             "forecast_low": fc.low,
             "forecast_high": fc.high,

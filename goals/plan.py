@@ -184,6 +184,11 @@ class Definition(_Model):
         return self
 
 
+#: Unit labels of indicators whose values are percentages (0–100): one rule for the follow-up, the
+#: dashboard, the CLI and the report.
+PERCENT_UNITS = frozenset({"%", "procent", "andel (%)"})
+
+
 class Target(_Model):
     """A target for one year.  Exactly one of ``level`` and ``change_pct``.
 
@@ -270,9 +275,18 @@ class Indicator(_Model):
         )
 
     @property
+    def is_percentage(self) -> bool:
+        """True when the values are percentages (``unit: "%"``): a change is then shown in
+        procentenheter (``change``), never as a relative change in percent."""
+        return self.unit.strip().lower() in PERCENT_UNITS
+
+    @property
     def grows_with_time(self) -> bool:
-        """True when the value accumulates over the period (loans, visits per inhabitant): then a
-        year-to-date value is compared with an annual level target through the forecast."""
+        """True when the value accumulates over the year (sums and counts, also per inhabitant):
+        only these get a full-year forecast, and a year-to-date value is compared with an annual
+        level target through that forecast.  Shares, means, survey results, hours per week and
+        ratios of two flows over the same period (visits per opening hour) do not add up over the
+        year: they get no forecast."""
         d = self.definition.denominator
         return (
             not self.is_survey

@@ -11,7 +11,12 @@ Indicator status (``direction: higher``; mirrored for ``lower``):
   no level set for this unit: the level belongs to the whole organisation).
 
 An annual level target on a value that accumulates over the year (loans, visits, events, also per
-inhabitant) is judged at part-year periods (T1, T2, quarters, months) on the year-end forecast.
+inhabitant) is judged at part-year periods (T1, T2, quarters, months, an unfinished year) on the
+year-end forecast against the level (``status_basis = "prognos"``; the row's period ``target`` is
+then empty and ``target_full_year`` holds the level).  Every other status is judged on the period's
+value against the period's target (``status_basis = "period"``): a change target against the same
+months last year.  ``forecast_status`` always judges the forecast against ``target_full_year``
+(for a change target: last year's full-year value × (1 + change)).
 
 ``direction: closer``: ``uppnatt`` when |value - target| <= margin, ``delvis`` within margin +
 tolerance.  A ``change_pct`` target compares the change in percent against the same period last
@@ -20,9 +25,10 @@ year with the target change (tolerance in percentage points).
 Survey indicators are estimates: when the 95 % interval still covers the target the status is never
 ``ej_uppnatt`` (at worst ``delvis``, with a note); fewer than 30 answers are flagged "för få svar".
 
-Goal status from its indicators (those with status uppnatt/delvis/ej_uppnatt): ``ingen_data`` if
-none; ``uppnatt`` if all are uppnatt; ``ej_uppnatt`` if more than half are ej_uppnatt; otherwise
-``delvis``.
+Goal status from its indicators (those with status uppnatt/delvis/ej_uppnatt are *judged*):
+``ingen_data`` unless at least half of the goal's indicators are judged (one assessed indicator
+out of five does not speak for the goal); then ``uppnatt`` if all judged are uppnatt;
+``ej_uppnatt`` if more than half of the judged are ej_uppnatt; otherwise ``delvis``.
 """
 
 from __future__ import annotations
@@ -115,7 +121,7 @@ def covers(ci_low: float, ci_high: float, target: float, direction: str, margin:
 def goal_rule(statuses: list[str]) -> str:
     """A goal's status from its indicators' statuses (see the module docstring)."""
     judged = [s for s in statuses if s in ("uppnatt", "delvis", "ej_uppnatt")]
-    if not judged:
+    if not judged or 2 * len(judged) < len(statuses):
         return "ingen_data"
     if all(s == "uppnatt" for s in judged):
         return "uppnatt"

@@ -52,7 +52,7 @@ def build(
     au_w = {"barn": 0.35, "unga": 0.1, "vuxna": 0.55}
     ge_w = {"skonlitteratur": 0.55, "facklitteratur": 0.35, "ej_angivet": 0.1}
     base = np.array([mt_w[MEDIA_TYPES.index(mt)] * au_w[au] * ge_w[ge] for mt, au, ge in combos])
-    rows_month, rows_unit, rows_combo, rows_scale = [], [], [], []
+    rows_month, rows_unit, rows_scale = [], [], []
     for y, m in months:
         f = SEASON[m - 1] * _covid(y, m) * (1 + 0.02 * (y - years[0]))
         for u in ids:

@@ -25,16 +25,22 @@ FOLLOWUP_COLUMNS: tuple[str, ...] = (
     "unit_id",
     "unit_name",
     "unit_type",
+    "period_start",
+    "period_end",
+    "span",
     "value",
     "previous",
     "change",
     "change_pct",
+    "change_kind",
     "target",
+    "target_full_year",
     "target_kind",
     "target_change_pct",
     "tolerance_low",
     "tolerance_high",
     "status",
+    "status_basis",
     "forecast",
     "forecast_low",
     "forecast_high",
@@ -51,7 +57,7 @@ FOLLOWUP_COLUMNS: tuple[str, ...] = (
     "note",
 )
 
-_FLOAT = {"value", "previous", "change", "change_pct", "target", "target_change_pct", "tolerance_low",
+_FLOAT = {"value", "previous", "change", "change_pct", "target", "target_full_year", "target_change_pct", "tolerance_low",
           "tolerance_high", "forecast", "forecast_low", "forecast_high", "n", "ci_low", "ci_high",
           "cumulative", "cumulative_previous", "cumulative_change_pct"}
 
@@ -122,8 +128,8 @@ def followup(
     return _frame(rows, FOLLOWUP_COLUMNS)
 
 
-TREND_COLUMNS = ("year", "value", "previous", "change_pct", "target", "tolerance_low", "tolerance_high",
-                 "status", "forecast", "forecast_low", "forecast_high", "n", "ci_low", "ci_high",
+TREND_COLUMNS = ("year", "value", "previous", "change", "change_pct", "change_kind", "target", "target_full_year",
+                 "tolerance_low", "tolerance_high", "status", "status_basis", "forecast", "forecast_low", "forecast_high", "n", "ci_low", "ci_high",
                  "complete", "segment", "note")
 
 
@@ -144,14 +150,16 @@ def trend(
     ys = sorted(years) if years is not None else model.years()
     rows = []
     for y in ys:
-        r = model.row(ind, sel, parse_period(y, period), latest_wave=False)
+        r = model.row(ind, sel, parse_period(y, period), latest_wave=False, truncate=False)
         r["year"] = y
         rows.append(r)
     return _frame(rows, TREND_COLUMNS)
 
 
-COMPARISON_COLUMNS = ("unit_id", "unit_name", "unit_type", "value", "previous", "change_pct", "target",
-                      "tolerance_low", "status", "forecast", "n", "ci_low", "ci_high", "complete", "note")
+COMPARISON_COLUMNS = ("unit_id", "unit_name", "unit_type", "span", "value", "previous", "change", "change_pct",
+                      "change_kind", "target", "target_full_year", "tolerance_low", "status", "status_basis",
+                      "forecast", "forecast_low", "forecast_high", "forecast_status", "n", "ci_low", "ci_high",
+                      "complete", "decimals", "unit_label", "note")
 
 
 def unit_comparison(plan: Plan, tables: Tables, indicator_id: str, year: int, period: str | Period) -> pd.DataFrame:

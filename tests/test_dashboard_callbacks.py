@@ -68,8 +68,10 @@ def test_overview_card_numbers(tiny_ds: DataSource) -> None:
     title, counts, cards = overview.overview_content(tiny_ds, 2026, "T1", None, view())
     assert title == "T1 2026 (jan–apr) · Hela biblioteket"
     assert [t for t in texts(cards) if t in ("760", "+5,6" + NB + "%")] == ["760", "+5,6" + NB + "%"]
-    # forecast: Jan–Apr is 4/12 of a flat year: 760 × 3 = 2 280
-    assert f"prognos 2{NB}280 · mål 742" in texts(cards)
+    # the period value goes with the period target (742), the forecast with the full-year target:
+    # Jan–Apr is 4/12 of a flat year: 760 × 3 = 2 280; all of 2025 = 12 × 180 = 2 160, × 1,03 = 2 224,8
+    assert "mål jan–apr 742" in texts(cards)
+    assert f"prognos helår 2{NB}280 · helårsmål 2{NB}225" in texts(cards)
     assert texts(counts)[:2] == ["✓", "1"]  # one goal, uppnått
     assert cards[0].href == "/mal?year=2026&period=T1&goal=lasning"
 
@@ -88,7 +90,8 @@ def test_goal_page_summary_and_units(tiny_ds: DataSource) -> None:
     grid = find(summary, "bib-grid")[0]
     row = grid.rowData[0]
     assert (row["value"], row["value__fmt"], row["previous__fmt"]) == (760.0, "760", "720")
-    assert row["change_pct__fmt"] == f"+5,6{NB}%" and row["target__fmt"] == "742"
+    assert row["change_text__fmt"] == f"+5,6{NB}%" and row["target__fmt"] == "742"
+    assert row["forecast__fmt"] == f"2{NB}280" and row["target_full_year__fmt"] == f"2{NB}225"
     assert row["status__fmt"] == "✓ Uppnått"
     assert len(sections) == 1 and sections[0].id == "ind-utlan"
 
@@ -230,3 +233,37 @@ def test_download_button_through_the_dash_endpoint(tiny_ds: DataSource) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2, max_col=3)]
     assert rows == [["Norrbiblioteket", "stadsdelsbibliotek", 520], ["Södra biblioteket", "stadsdelsbibliotek", 240]]
+
+
+def test_presentation_tile_pairs_period_and_full_year(tiny_ds: DataSource) -> None:
+    from dashboard.pages import present
+
+    slide = present.slide(tiny_ds, view(goal="lasning"))
+    shown = texts(slide)
+    # T1 2026: 760 against the period target 720 × 1,03 = 742; the forecast 2 280 against the
+    # full-year target 2 160 × 1,03 = 2 225 -- never the forecast next to the period target
+    assert "mål jan–apr 742" in shown and f"prognos helår 2{NB}280 · helårsmål 2{NB}225" in shown
+    assert f"prognos 2{NB}280 · mål 742" not in shown
+
+
+def test_unfinished_year_is_labelled_on_the_overview(tiny_ds: DataSource) -> None:
+    # data ends 2026-10-31: helår 2026 is jan–okt against jan–okt 2025 (10 × 190 vs 10 × 180)
+    title, _, cards = overview.overview_content(tiny_ds, 2026, "helar", None, view(period="helar"))
+    assert title == "Helår 2026 (ofullständig: jan–okt, data t.o.m. 2026-10-31) · Hela biblioteket"
+    assert f"1{NB}900" in texts(cards) and "mål jan–okt 1" + NB + "854" in texts(cards)
+
+
+def test_summary_grid_leaves_full_year_columns_empty_without_a_forecast() -> None:
+    # a share (no forecast): no helårsmål and no forecast status shown next to it
+    rows = pd.DataFrame({
+        "indicator_name": ["Andel med partner", "Tillfällen"], "value": [22.0, 240.0], "previous": [21.0, 236.0],
+        "change": [1.0, 4.0], "change_pct": [float("nan"), 1.695], "change_kind": ["pp", "pct"],
+        "span": ["jan–aug"] * 2, "target": [25.0, 247.8], "status": ["ej_uppnatt", "delvis"],
+        "forecast": [float("nan"), 382.0], "target_full_year": [25.0, 361.2], "forecast_status": ["", "uppnatt"],
+        "n": [float("nan")] * 2, "note": ["", ""], "decimals": [0, 0], "unit_label": ["%", "tillfällen"],
+    })  # fmt: skip
+    records = goal.summary_grid(rows, "sv").rowData
+    assert [r["change_text__fmt"] for r in records] == [f"+1,0{NB}p.e.", f"+1,7{NB}%"]
+    assert [r["target_full_year__fmt"] for r in records] == ["–", "361"]
+    assert [r["forecast_status_text__fmt"] for r in records] == ["", "✓ Uppnått"]
+    assert [r["target__fmt"] for r in records] == [f"25{NB}%", "248"]

@@ -219,3 +219,120 @@ def test_ytd_cut_at_the_last_month_with_data() -> None:
     assert (last_year.name, this_year.name) == ("2025", "2026")
     assert len(last_year.x) == 12 and list(this_year.x)[-1] == "okt" and len(this_year.x) == 10
     validated(fig)
+
+
+# ---------------------------------------------------------------------------- like with like
+def _fc_units() -> pd.DataFrame:
+    """Three districts at T2 with an annual level 13,0 judged on each one's forecast (hand-made):
+    A 8,9 so far, forecast 13,3 (≥ 13,0: uppnått); B 9,5 -> 12,7 (within 0,5: delvis); C has no
+    catchment (no value) and must not be drawn."""
+    return pd.DataFrame({
+        "unit_id": ["a", "b", "c"], "unit_name": ["A", "B", "C"], "unit_type": ["stadsdelsbibliotek"] * 3,
+        "span": ["jan–aug"] * 3, "value": [8.9, 9.5, float("nan")], "target": [float("nan")] * 3,
+        "target_full_year": [13.0, 13.0, 13.0], "forecast": [13.3, 12.7, float("nan")],
+        "status": ["uppnatt", "delvis", "ingen_data"], "status_basis": ["prognos", "prognos", "period"],
+        "n": [float("nan")] * 3, "ci_low": [float("nan")] * 3, "ci_high": [float("nan")] * 3,
+    })  # fmt: skip
+
+
+def test_units_bar_on_forecast_draws_forecast_and_full_year_target() -> None:
+    fig = units_bar(_fc_units(), 1, "lån per barn")
+    bar, forecast, full_target = fig.data
+    assert list(bar.y) == ["A", "B"] and list(bar.x) == [8.9, 9.5]  # C (no value) is left out
+    assert list(bar.text) == ["8,9", "9,5"]  # the bar is the value so far: no status icon on it
+    # the icon sits on the forecast diamond, which is what the status judged
+    assert forecast.name == "Prognos helår" and list(forecast.x) == [13.3, 12.7]
+    assert list(forecast.text) == ["✓ 13,3", "◐ 12,7"]
+    assert full_target.name == "Helårsmål" and list(full_target.x) == [13.0, 13.0]
+    assert bar.marker.color == (theme_colour("uppnatt"), theme_colour("delvis"))
+    validated(fig)
+
+
+def test_units_bar_on_the_period_draws_the_period_target() -> None:
+    df = _fc_units().iloc[:2].assign(
+        target=[9.0, 9.0], target_full_year=[13.0, 13.0], forecast=[float("nan")] * 2,
+        status=["ej_uppnatt", "uppnatt"], status_basis=["period", "period"],
+    )
+    fig = units_bar(df, 1, "lån per barn")
+    bar, target = fig.data
+    assert list(bar.text) == ["✗ 8,9", "✓ 9,5"]  # 8,9 < 9,0 drawn, ✗ shown
+    assert target.name == "Mål jan–aug" and list(target.x) == [9.0, 9.0]
+    validated(fig)
+
+
+def theme_colour(status: str) -> str:
+    from dashboard.theme import STATUS_STYLE
+
+    return STATUS_STYLE[status].colour
+
+
+def test_target_text_pairs_period_and_full_year() -> None:
+    row = {"decimals": 0, "unit_label": "tillfällen", "span": "jan–aug", "target": 248.2, "forecast": 382.4,
+           "forecast_low": 343.0, "forecast_high": 422.0, "target_full_year": 361.2, "status_basis": "period"}
+    text = views.target_text(row)
+    assert text.period == "mål jan–aug 248" and text.forecast == "prognos helår 382 · helårsmål 361"
+    assert views.target_text(row, with_range=True).forecast == "prognos helår 382 (343–422) · helårsmål 361"
+    assert not text.status_on_forecast
+    annual = {**row, "target": float("nan"), "target_full_year": 13.0, "decimals": 1, "status_basis": "prognos"}
+    text = views.target_text(annual, "en")
+    assert text.period == "" and text.forecast == "full-year forecast 382.4 · full-year target 13.0"
+    assert text.status_on_forecast
+    full_year = {**row, "span": "jan–dec", "forecast": float("nan")}
+    assert views.target_text(full_year).joined() == "mål 248"
+
+
+def test_change_of_a_share_is_in_points() -> None:
+    share = {"change": 3.04, "change_pct": float("nan"), "change_kind": "pp"}
+    assert views.change_text(share) == f"+3,0{NB}p.e."
+    assert views.change_text(share, long=True) == f"+3,0{NB}procentenheter"
+    assert views.change_text(share, "en") == f"+3.0{NB}pp"
+    count = {"change": 4, "change_pct": 1.6949, "change_kind": "pct"}
+    assert views.change_text(count) == f"+1,7{NB}%"
+    assert f.fmt_change(-2.0, float("nan"), "pp") == f"\u22122,0{NB}p.e."
+    assert views.change_text({"change": float("nan"), "change_pct": float("nan"), "change_kind": "pct"}) == ""
+
+
+def test_difference_with_the_organisation_only_for_rates() -> None:
+    from goals.plan import parse_plan
+
+    def ind(definition: dict, unit: str = "st") -> object:
+        plan = parse_plan({"goals": [{"id": "g", "name": "G"}], "indicators": [{
+            "id": "x", "name_sv": "x", "name_en": "x", "goals": ["g"], "unit": unit, "description_sv": ".",
+            "definition": definition}]}, "t.yaml")  # fmt: skip
+        return plan.indicator("x")
+
+    loans = ind({"measure": {"table": "loans"}})
+    per_capita = ind({"measure": {"table": "loans"}, "denominator": {"kind": "population"}})
+    share = ind({"measure": {"table": "events", "aggregation": "count", "filters": {"partner": {"present": True}}},
+                 "denominator": {"kind": "measure", "measure": {"table": "events", "aggregation": "count"}},
+                 "scale": 100}, "%")  # fmt: skip
+    hours = ind({"measure": {"table": "opening_hours"}, "denominator": {"kind": "weeks"}})
+    assert not views.compare_with_organisation(loans) and not views.compare_with_organisation(hours)
+    assert views.compare_with_organisation(per_capita) and views.compare_with_organisation(share)
+    assert math.isnan(views.difference_with_organisation(520, 6500, loans)[0])  # a part of the whole
+    diff, kind = views.difference_with_organisation(5.2, 6.5, per_capita)
+    assert diff == pytest.approx(-20.0) and kind == "pct"  # 5,2 / 6,5 − 1
+    assert views.difference_with_organisation(25.0, 22.0, share) == (pytest.approx(3.0), "pp")
+
+
+def test_unfinished_period_note() -> None:
+    fu = pd.DataFrame({"span": ["jan–okt", "jan–dec"], "period_end": ["2026-10-31", "2025-12-31"]})
+    # helår 2026 with data through October (the survey row shows last year's wave: ignored)
+    assert views.unfinished_note(fu, 2026, "helar", dt.date(2026, 10, 31)) == (
+        " (ofullständig: jan–okt, data t.o.m. 2026-10-31)")  # fmt: skip
+    done = pd.DataFrame({"span": ["jan–aug"], "period_end": ["2026-08-31"]})
+    assert views.unfinished_note(done, 2026, "T2", dt.date(2026, 10, 31)) == ""
+
+
+def test_sparkline_colours_the_forecast_by_its_own_status() -> None:
+    row = {"status": "delvis", "forecast": 382.0, "forecast_status": "uppnatt"}
+    assert views.drawn_status(row) == "uppnatt"
+    assert views.drawn_status({**row, "forecast": float("nan")}) == "delvis"
+
+
+def test_half_up_rounding_everywhere() -> None:
+    from cli.followup import num
+    from dashboard.report.numbers import sv_number
+
+    # 1 006 178,5: babel alone would give 1 006 178 (half to even)
+    assert f.fmt_number(1006178.5) == f"1{NB}006{NB}179" == num(1006178.5) == sv_number(1006178.5)

@@ -39,7 +39,7 @@ def test_load_check_status_exit_codes(env, data_dir, write_xlsx):
     assert ok.exit_code == 0, ok.output
     assert "utlan_a.xlsx" in ok.output and "sparad" in ok.output
     status = env.invoke(main, ["status"])
-    assert status.exit_code == 0 and "gottsunda" in status.output and "Data t.o.m. 2024-01-31" in status.output
+    assert status.exit_code == 0 and "Gottsunda bibliotek" in status.output and "Data t.o.m. 2024-01-31" in status.output
 
     bad = write_xlsx(d / "utlan_b.xlsx", [HEADER, ["2024-02", "Gottsunda", "Bok", "Barn", "ca 300"]])
     checked = env.invoke(main, ["check", str(bad)])
@@ -97,3 +97,85 @@ def test_pseudonymise_is_a_keyed_hash_of_each_value():
     assert out == pseudonymise(["17", "18", "17"], b"k").to_pylist()
     expect = hmac.new(b"k", b"17", hashlib.sha256).hexdigest()[:16]
     assert out[0] == out[2] == expect and out[1] != expect
+
+
+# --------------------------------------------------------------------------- load PATH...
+def _exports(tmp_path, write_xlsx, name="exports"):
+    """A folder with two loan exports and no config files."""
+    folder = tmp_path / name
+    folder.mkdir()
+    a = write_xlsx(folder / "utlan_jan.xlsx", [HEADER, ["2024-01", "Gottsunda", "Bok", "Barn", 10]])
+    b = write_xlsx(folder / "utlan_feb.xlsx", [HEADER, ["2024-02", "Gottsunda", "Bok", "Barn", 7]])
+    return folder, a, b
+
+
+def _stored_loans(tmp_path) -> dict[str, int]:
+    from etl.store import Store
+
+    loans = Store(f"sqlite:///{tmp_path / 'cli.sqlite'}").read_tables().loans
+    return {str(m)[:7]: int(n) for m, n in zip(loans["month"], loans["initial_loans"])}
+
+
+def test_load_a_folder_of_exports_uses_the_configured_data_directory(env, data_dir, write_xlsx, tmp_path,
+                                                                     monkeypatch):
+    config = data_dir(SOURCES)
+    monkeypatch.setenv("BIBPLAN_DATA_DIR", str(config))
+    folder, _, _ = _exports(tmp_path, write_xlsx)
+    result = env.invoke(main, ["load", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert _stored_loans(tmp_path) == {"2024-01": 10, "2024-02": 7}
+
+
+def test_load_single_files_and_check_a_folder(env, data_dir, write_xlsx, tmp_path, monkeypatch):
+    config = data_dir(SOURCES)
+    monkeypatch.setenv("BIBPLAN_DATA_DIR", str(config))
+    folder, jan, feb = _exports(tmp_path, write_xlsx)
+    result = env.invoke(main, ["load", str(jan)])
+    assert result.exit_code == 0, result.output
+    assert "utlan_jan.xlsx" in result.output and "utlan_feb.xlsx" not in result.output
+    assert _stored_loans(tmp_path) == {"2024-01": 10}
+    checked = env.invoke(main, ["check", str(folder), "--no-store"])
+    assert checked.exit_code == 0, checked.output
+    assert "utlan_jan.xlsx" in checked.output and "utlan_feb.xlsx" in checked.output
+    # A folder and a file together, the file inside the folder: each file is loaded once.
+    both = env.invoke(main, ["load", str(folder), str(feb)])
+    assert both.exit_code == 0, both.output
+    assert _stored_loans(tmp_path) == {"2024-01": 10, "2024-02": 7}
+
+
+def test_load_takes_the_config_from_config_dir_or_the_folder_itself(env, data_dir, write_xlsx, tmp_path,
+                                                                    monkeypatch):
+    config = data_dir(SOURCES)
+    monkeypatch.setenv("BIBPLAN_DATA_DIR", str(tmp_path / "nowhere"))
+    folder, _, _ = _exports(tmp_path, write_xlsx)
+    result = env.invoke(main, ["load", str(folder), "--config-dir", str(config)])
+    assert result.exit_code == 0, result.output
+    # The config folder holding exports itself is loaded with its own config.
+    write_xlsx(config / "utlan_mar.xlsx", [HEADER, ["2024-03", "Gottsunda", "Bok", "Barn", 4]])
+    own = env.invoke(main, ["load", str(config)])
+    assert own.exit_code == 0, own.output
+    assert _stored_loans(tmp_path) == {"2024-01": 10, "2024-02": 7, "2024-03": 4}
+
+
+def test_load_without_config_names_what_is_missing_and_where(env, write_xlsx, tmp_path, monkeypatch):
+    empty = tmp_path / "empty_config"
+    empty.mkdir()
+    monkeypatch.setenv("BIBPLAN_DATA_DIR", str(empty))
+    folder, jan, _ = _exports(tmp_path, write_xlsx)
+    for target in (folder, jan):
+        result = env.invoke(main, ["load", str(target)])
+        assert result.exit_code == 2
+        text = " ".join(result.output.split())
+        assert text.startswith(f"Konfigurationen saknas: units.yaml och sources.yaml finns inte i den "
+                               f"konfigurerade datakatalogen {empty}, eftersom {folder} inte har någon sources.yaml.")
+        assert "--config-dir" in text and "konfigurationsfilen" not in text and "katalogen finns inte" not in text
+    given = env.invoke(main, ["load", str(folder), "--config-dir", str(empty)])
+    assert given.exit_code == 2
+    assert "units.yaml och sources.yaml finns inte i " + str(empty) + " (angiven med --config-dir)" in \
+        " ".join(given.output.split())
+
+
+def test_load_a_path_that_does_not_exist(env, tmp_path):
+    result = env.invoke(main, ["load", str(tmp_path / "saknas.xlsx")])
+    assert result.exit_code == 2
+    assert f"Hittar inte {tmp_path / 'saknas.xlsx'}." in " ".join(result.output.split())

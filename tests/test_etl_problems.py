@@ -244,3 +244,194 @@ def test_header_named_in_sources_yaml_but_missing_is_an_error(data_dir, write_xl
     assert (p.severity, p.file, p.row, p.column) == ("fel", "arr_1.xlsx", 1, "Antal deltagare")
     assert "Närmast är 'Antal delt'" in p.message and "sources.yaml" in p.message
     assert result.has_errors
+
+
+# --------------------------------------------------------------------------- one root cause, one record
+MONTHLY_SOURCES = """\
+sources:
+  - id: manad
+    kind: loans
+    pattern: "manad*.xlsx"
+    layout: months_as_columns
+    columns: {measure: Lånetyp}
+    value_labels: {measure: {Utlån: initial_loans, Omlån: renewals}}
+  - {id: besok, kind: visits, pattern: "besok*.csv", counter_mode: in}
+  - {id: enkat, kind: survey, pattern: "enkat*.xlsx", constants: {wave: 2024}}
+"""
+MONTHLY_HEADER = ["Filial", "Medietyp", "Målgrupp", "Lånetyp", "Nov-21", "Dec-21", "Jan-22", "Feb-22"]
+
+
+@pytest.fixture
+def monthly(data_dir):
+    directory = data_dir(MONTHLY_SOURCES)
+    return lambda path: check_paths([path], load_config(directory)).files[0], directory
+
+
+def test_old_name_after_a_rename_is_one_record_naming_the_months(monthly, write_xlsx):
+    run, d = monthly
+    # Sävja filial is valid until 2021-12-31 (conftest units.yaml): fine for Nov–Dec 2021, not for
+    # Jan–Feb 2022.  Row 3 (the renewals of the same media type and audience) is correct.
+    path = write_xlsx(d / "manad_1.xlsx", [MONTHLY_HEADER,
+                                            ["Sävja filial", "Bok", "Barn", "Utlån", 10, 11, 12, 13],
+                                            ["Sävja bibliotek", "Bok", "Barn", "Omlån", 1, 2, 3, 4]])
+    res = run(path)
+    assert [(p.severity, p.code, p.row, p.column, p.value) for p in res.problems] == [
+        ("fel", "unknown_unit", 2, "Filial", "Sävja filial")]
+    assert res.problems[0].message == (
+        "'Sävja filial' gäller bara t.o.m. 2021-12-31 men används för jan–feb 2022; använd "
+        "'Sävja bibliotek' för den perioden, eller rätta giltighetsdatumen i units.yaml.")
+
+
+def test_unknown_name_on_several_rows_is_one_record_listing_the_rows(monthly, write_xlsx):
+    run, d = monthly
+    path = write_xlsx(d / "manad_2.xlsx", [MONTHLY_HEADER,
+                                            ["Gotsunda", "Bok", "Barn", "Utlån", 1, 2, 3, 4],
+                                            ["Gottsunda", "Bok", "Barn", "Omlån", 1, 1, 1, 1],
+                                            ["Gotsunda", "Bok", "Vuxna", "Utlån", 5, 6, 7, 8]])
+    res = run(path)
+    p = only(res.problems, "unknown_unit")
+    assert len(res.problems) == 1, [str(x) for x in res.problems]  # no "utlån saknas" for row 3
+    assert (p.row, p.column, p.value) == (2, "Filial", "Gotsunda")
+    assert p.message.endswith("Namnet står på rad 2, 4.") and "Menar du 'Gottsunda'" in p.message
+
+
+def test_renewals_without_a_loans_row_is_one_record_naming_the_months_and_the_column(monthly, write_xlsx):
+    run, d = monthly
+    path = write_xlsx(d / "manad_3.xlsx", [MONTHLY_HEADER,
+                                            ["Gottsunda", "Bok", "Barn", "Utlån", 1, 2, 3, 4],
+                                            ["Gottsunda", "Bok", "Barn", "Omlån", 1, 1, 1, 1],
+                                            ["Gottsunda", "Bok", "Vuxna", "Omlån", 2, 2, 2, 2]])
+    res = run(path)
+    assert [(p.code, p.row, p.column, p.value) for p in res.problems] == [
+        ("missing_value", 4, "Lånetyp", "Omlån")]
+    assert res.problems[0].message == (
+        "Raden har omlån men det finns ingen rad med utlån för samma Filial, Medietyp, Målgrupp "
+        "(nov 2021–feb 2022). Lägg till raden med utlån (0 om det inte var några), eller ta bort raden.")
+
+
+def test_empty_cell_names_its_month_column_and_an_empty_month_column_is_no_data(monthly, write_xlsx):
+    run, d = monthly
+    header = MONTHLY_HEADER + ["Mar-22"]  # March not exported yet: empty in every row
+    path = write_xlsx(d / "manad_4.xlsx", [header,
+                                            ["Gottsunda", "Bok", "Barn", "Utlån", 1, None, 3, 4, None],
+                                            ["Gottsunda", "Bok", "Barn", "Omlån", 1, 1, 1, 1, None]])
+    res = run(path)
+    assert [(p.code, p.row, p.column, p.value) for p in res.problems] == [("missing_value", 2, "Dec-21", "")]
+    assert res.problems[0].message == ("Cellen för antalet utlån är tom. Skriv antalet, eller 0 om det inte "
+                                       "var några utlån.")
+    march = write_xlsx(d / "manad_5.xlsx", [header,
+                                             ["Gottsunda", "Bok", "Barn", "Utlån", 1, 2, 3, 4, None],
+                                             ["Gottsunda", "Bok", "Barn", "Omlån", 1, 1, 1, 1, None]])
+    ok = run(march)
+    assert not ok.has_errors, [str(p) for p in ok.problems]
+    assert sorted(str(m)[:7] for m in ok.frame["month"]) == ["2021-11", "2021-12", "2022-01", "2022-02"]
+
+
+def test_repeated_row_in_months_as_columns_is_one_duplicate_record(monthly, write_xlsx):
+    run, d = monthly
+    row = ["Gottsunda", "Bok", "Barn", "Utlån", 1, 2, 3, 4]
+    path = write_xlsx(d / "manad_6.xlsx", [MONTHLY_HEADER, row, row])
+    dup = [p for p in run(path).problems if p.code == "duplicate"]
+    assert [(p.row, p.column) for p in dup] == [(3, "Filial")]
+    assert "dubblett av rad 2" in dup[0].message
+
+
+def test_a_run_of_outage_days_is_one_record(check, write_csv):
+    run, d = check
+    # Mondays to Wednesdays of three weeks; week 2 is broken: "trasig", "trasig", blank.
+    days = [("2024-01-01", "100"), ("2024-01-02", "90"), ("2024-01-03", "80"),
+            ("2024-01-08", "trasig"), ("2024-01-09", "trasig"), ("2024-01-10", ""),
+            ("2024-01-15", "110"), ("2024-01-16", "95"), ("2024-01-17", "85")]
+    path = write_csv(d / "besok_3.csv", [["Datum", "Bibliotek", "In"]] + [[day, "Gottsunda", v] for day, v in days])
+    res = run(path)
+    outages = [p for p in res.problems if p.code == "counter_outage"]
+    assert [(p.row, p.column, p.value, p.unit_id) for p in outages] == [(5, "In", "trasig", "gottsunda")]
+    assert outages[0].message.startswith(
+        "Gottsunda bibliotek: besöksräknaren fungerade inte 2024-01-08 t.o.m. 2024-01-10 "
+        "(3 dagar: 'trasig' 2, tom cell 1). Dagarna sparas som saknade, inte som 0.")
+    visits = dict(zip(res.frame["date"].dt.day, res.frame["visits"]))
+    assert [math.isnan(visits[day]) for day in (8, 9, 10)] == [True, True, True]
+
+
+def test_anomaly_messages_use_the_registers_names_without_a_store(monthly, write_xlsx):
+    run, d = monthly
+    rows = [["Bibliotek", "Bemötande"]] + [["Bokbussen", 4]] * 3
+    res = run(write_xlsx(d / "enkat_2.xlsx", rows))
+    few = only(res.problems, "few_survey_answers")
+    assert few.message.startswith("Bokbussen: enkäten 2024 har bara 3 svar (färre än 30).")
+    assert few.unit_id == "bokbuss"
+
+
+def test_numbers_written_as_text_in_several_columns_are_one_warning(check, write_xlsx):
+    run, d = check
+    path = write_xlsx(d / "utlan_9.xlsx", [["Månad", "Filial", "Medietyp", "Målgrupp", "Utlån", "Omlån"],
+                                            ["2024-01", "Gottsunda", "Bok", "Barn", "1 000", "1 200"],
+                                            ["2024-01", "Gottsunda", "Bok", "Vuxna", 5, "4,0"]])
+    res = run(path)
+    p = only(res.problems, "number_as_text")
+    assert (p.severity, p.row, p.column, p.value) == ("varning", 2, "Utlån", "1 000")
+    assert p.message.startswith("3 tal var skrivna som text")
+    assert res.frame.sort_values("audience")["renewals"].tolist() == [1200, 4]
+
+
+def test_cumulative_counter_gap_and_the_day_after_are_one_outage(check, write_xlsx):
+    run, d = check
+    readings = [("2024-01-01", 1000), ("2024-01-02", 1100), ("2024-01-03", 1200), ("2024-01-04", None),
+                ("2024-01-05", 1400), ("2024-01-06", 1500)]
+    path = write_xlsx(d / "matare_2.xlsx", [["Datum", "Bibliotek", "Mätarställning"]]
+                      + [[day, "Gottsunda", v] for day, v in readings])
+    res = run(path)
+    outages = [p for p in res.problems if p.code == "counter_outage"]
+    assert [(p.row, p.column, p.value) for p in outages] == [(5, "Mätarställning", "")]
+    assert outages[0].message.startswith(
+        "Gottsunda bibliotek: besöksräknaren fungerade inte 2024-01-04 t.o.m. 2024-01-05 "
+        "(2 dagar: tom cell 1, dagen efter avbrottet 1).")
+    first = only(res.problems, "counter_first_reading")
+    assert first.message.startswith("Första mätarställningen för Gottsunda bibliotek saknar föregående avläsning")
+    # 1 Jan is the starting point; 4 Jan has no reading and 5 Jan's difference spans two days.
+    visits = dict(zip(res.frame["date"].dt.day, res.frame["visits"]))
+    assert [visits[2], visits[3], visits[6]] == [100, 100, 100]
+    assert math.isnan(visits[4]) and math.isnan(visits[5])
+
+
+def test_a_bad_date_is_not_also_reported_as_a_unit_outside_its_dates(check, write_csv):
+    run, d = check
+    # "Sävja filial" is only valid until 2021-12-31: on a row without a readable date, the date is
+    # the error to fix; the name is not reported as well.
+    path = write_csv(d / "besok_4.csv", [["Datum", "Bibliotek", "In"], ["2021-06-01", "Sävja filial", "10"],
+                                          ["1 juni", "Sävja filial", "12"]])
+    res = run(path)
+    assert [(p.code, p.row, p.column, p.value) for p in res.problems if p.is_error] == [
+        ("bad_date", 3, "Datum", "1 juni")]
+
+
+@pytest.mark.parametrize(("name", "rows"), [
+    ("arr_3.xlsx", [["Datum", "Enhet", "Arrangemang", "Kategori", "Målgrupp", "Deltagare"],
+                    [dt.date(2024, 3, 1), "Gotsunda", "Sagostund", 102, "Barn", 10],
+                    [dt.date(2024, 3, 2), "Gotsunda", "Sagostund", 102, "Barn", 12],
+                    [dt.date(2024, 3, 3), "Gottsunda", "Sagostund", 102, "Barn", 9]]),
+    ("enkat_3.xlsx", [["Bibliotek", "Bemötande"], ["Gotsunda", 4], ["Gotsunda", 5], ["Gottsunda", 5]]),
+])
+def test_unknown_unit_on_two_rows_gives_no_follow_on_errors(check, write_xlsx, name, rows):
+    run, d = check
+    res = run(write_xlsx(d / name, rows))
+    assert [(p.code, p.row, p.value) for p in res.problems if p.is_error] == [("unknown_unit", 2, "Gotsunda")]
+    assert "Namnet står på rad 2, 3." in res.problems[0].message
+
+
+def test_unknown_label_on_two_rows_gives_no_follow_on_errors(check, write_xlsx):
+    run, d = check
+    res = run(write_xlsx(d / "arr_4.xlsx", [["Datum", "Enhet", "Arrangemang", "Kategori", "Målgrupp"],
+                                             [dt.date(2024, 3, 1), "Gottsunda", "Sagostund", 102, "Småttingar"],
+                                             [dt.date(2024, 3, 2), "Gottsunda", "Sagostund", 102, "Småttingar"]]))
+    assert [(p.code, p.row, p.value) for p in res.problems] == [("unknown_label", 2, "Småttingar")]
+    assert "(rad 2, 3)" in res.problems[0].message
+
+
+def test_negative_month_cell_names_its_month_column(monthly, write_xlsx):
+    run, d = monthly
+    path = write_xlsx(d / "manad_7.xlsx", [MONTHLY_HEADER,
+                                            ["Gottsunda", "Bok", "Barn", "Utlån", 5, 6, 7, 8],
+                                            ["Gottsunda", "Bok", "Barn", "Omlån", 1, -2, 1, 1]])
+    res = run(path)
+    assert [(p.code, p.row, p.column, p.value) for p in res.problems] == [("negative", 3, "Dec-21", "-2")]

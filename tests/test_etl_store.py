@@ -102,11 +102,14 @@ def test_read_tables_dtypes_and_trace_columns(data_dir, write_xlsx, write_csv, s
     assert trace == [("utlan_a.xlsx", "Utlån", 2)]
     assert store.last_data_date() == dt.date(2024, 1, 31)
     status = store.status()
-    assert status[["kind", "unit_id", "first_period", "last_period", "rows", "warnings"]].values.tolist() == [
-        ["loans", "gottsunda", "2024-01-01", "2024-01-01", 1, 0],
-        # "trasig" in row 3, plus two anomaly warnings: no opening hours loaded, and the data end
-        # on 2024-01-02 leaves the rest of January missing (partial period).
-        ["visits", "gottsunda", "2024-01-02", "2024-01-03", 2, 3]]
+    assert status[["kind", "unit_id", "unit_name", "first_period", "last_period", "warnings"]].values.tolist() == [
+        ["loans", "gottsunda", "Gottsunda bibliotek", "2024-01-01", "2024-01-01", 0],
+        # "trasig" in row 3: Gottsunda's counter outage.
+        ["visits", "gottsunda", "Gottsunda bibliotek", "2024-01-02", "2024-01-03", 1],
+        # Two anomaly warnings about the load as a whole: no opening hours loaded at all, and the
+        # data end on 2024-01-02 leaves the rest of January missing (partial period).
+        ["visits", "(hela filen)", "(hela filen)", "2024-01-02", "2024-01-03", 2]]
+    assert status["rows"].tolist() == [1, 2, pd.NA]
 
 
 def test_schema_is_created_once_and_versioned(tmp_path):
@@ -161,7 +164,37 @@ def test_version_1_store_is_upgraded_in_place(tmp_path):
             conn.execute(sa.text(f'ALTER TABLE "{kind}" DROP COLUMN replaced_by'))
         conn.execute(sa.text("DELETE FROM schema_version WHERE version > 1"))
     upgraded = Store(url)
-    assert upgraded.schema_version() == len(MIGRATIONS) == 3
+    assert upgraded.schema_version() == len(MIGRATIONS) == 4
     with upgraded.engine.connect() as conn:
         assert "replaced_by" in {c["name"] for c in sa.inspect(conn).get_columns("loans")}
     assert upgraded.read_tables().loans.empty
+
+
+def test_status_counts_warnings_per_unit_and_file_level_warnings_once(data_dir, write_xlsx, write_csv, store):
+    d = data_dir(SOURCES)
+    # Loans for two units and a totals row: the totals row is about the file, not about a unit.
+    write_xlsx(d / "utlan_a.xlsx", [HEADER, ["2024-01", "Gottsunda", "Bok", "Barn", 10, 1],
+                                    ["2024-01", "Sävja bibliotek", "Bok", "Barn", 7, 0],
+                                    ["Summa", "", "", "", 17, 1]])
+    # Visits: Gottsunda's counter is broken on two days in a row (one outage, one warning);
+    # Sävja counts every day.  Without opening hours, the anomaly rules add one warning about the
+    # load as a whole; the last day 2024-01-03 leaves January partial (one more, for the file).
+    write_csv(d / "besok_a.csv", [["Datum", "Bibliotek", "In"],
+                                  ["2024-01-01", "Gottsunda", "trasig"], ["2024-01-02", "Gottsunda", "trasig"],
+                                  ["2024-01-03", "Gottsunda", "40"],
+                                  ["2024-01-01", "Sävja bibliotek", "30"], ["2024-01-02", "Sävja bibliotek", "31"],
+                                  ["2024-01-03", "Sävja bibliotek", "32"]])
+    load_dir(d, store)
+    status = store.status()
+    got = status[["kind", "unit_id", "unit_name", "warnings"]].values.tolist()
+    assert got == [["loans", "gottsunda", "Gottsunda bibliotek", 0],
+                   ["loans", "savja", "Sävja bibliotek", 0],
+                   ["loans", "(hela filen)", "(hela filen)", 1],
+                   ["visits", "gottsunda", "Gottsunda bibliotek", 1],
+                   ["visits", "savja", "Sävja bibliotek", 0],
+                   ["visits", "(hela filen)", "(hela filen)", 2]]
+    # Warnings stored before problems had a unit (schema 3) name none: no unit is guessed.
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE problems SET unit_id = NULL"))
+    legacy = store.status()
+    assert legacy.loc[legacy["kind"] == "visits", "warnings"].tolist() == [0, 0, 3]

@@ -51,7 +51,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def _csv(out: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(out), delimiter=";"))
+    return list(csv.DictReader(io.StringIO(out)))
 
 
 def test_swedish_number_formats() -> None:
@@ -60,27 +60,46 @@ def test_swedish_number_formats() -> None:
     assert num(-2.5, 1) == "\u22122,5"
     assert pct(3.04) == "+3,0\u00a0%" and pct(-1.0) == "\u22121,0\u00a0%" and pct(0.0) == "0,0\u00a0%"
     assert num(float("nan")) == ""
+    # one rounding rule with the app and the report: halves round up (babel alone rounds to even)
+    assert num(1006178.5) == "1\u00a0006\u00a0179" and num(2.5) == "3" and num(0.125, 2) == "0,13"
 
 
-def test_values_csv_for_units(env: dict[str, str]) -> None:
+def test_values_csv_is_raw_numbers_in_columns(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["values", "--year", "2025", "--period", "T2", "--unit", "ALLA", "--unit", "norr",
                                        "--unit", "stad", "--format", "csv"], env=env)
     assert result.exit_code == 0, result.output
-    rows = {(r["Indikator"], r["Enhet"]): r for r in _csv(result.output)}
-    # organisation: 8 x 148 = 1 184 children's loans / 170 children = 6,96; target 10 (delvis from 9)
-    org = rows[("Barnlån per barn", "Hela organisationen")]
-    assert org["Värde"] == "6,96" and org["Målvärde"] == "10,00"
-    norr = rows[("Barnlån per barn", "Norr")]
-    assert norr["Värde"] == "1,76" and norr["Föreg. år"] == "1,44" and norr["Förändring"] == "+22,2\u00a0%"
-    assert "hela kommunen" in rows[("Barnlån per barn", "Stadsbiblioteket")]["Not"]
-    # counts: 1 184 vs 8 x 121 = 968, +22,3 %; change target +3 % -> 997 (968 x 1,03)
-    count = rows[("Barnlån", "Hela organisationen")]
-    assert count["Värde"] == "1\u00a0184" and count["Föreg. år"] == "968"
-    assert count["Målvärde"] == "997 (+3,0\u00a0%)" and count["Status"] == "Uppnått"
-    # survey: 8/10 at norr, interval 49-94 covers 90 -> delvis, n = 10
-    bem = rows[("Nöjda med bemötandet", "Norr")]
-    assert bem["Värde"] == "80\u00a0%" and bem["n"] == "10" and bem["95 % intervall"] == "49–94"
-    assert bem["Status"] == "Delvis uppnått" and "för få svar" in bem["Not"]
+    rows = {(r["indicator_id"], r["unit_id"]): r for r in _csv(result.output)}
+    # organisation: 8 x 148 = 1 184 children's loans / 170 children = 6.9647; the level 10 is annual:
+    # no period target; forecast 6.9647 x 12/8 (2024: flat months) = 10.447 >= 10 -> uppnått
+    org = rows[("barn_pc", "ALLA")]
+    assert float(org["value"]) == pytest.approx(1184 / 170) and org["target"] == ""
+    assert org["target_full_year"] == "10" and org["status_basis"] == "prognos"
+    assert float(org["forecast"]) == pytest.approx(1184 / 170 * 1.5) and org["status"] == "uppnatt"
+    assert org["period_start"] == "2025-01-01" and org["period_end"] == "2025-08-31"
+    norr = rows[("barn_pc", "norr")]
+    assert float(norr["value"]) == pytest.approx(1.76) and float(norr["previous"]) == pytest.approx(1.44)
+    assert float(norr["change_pct"]) == pytest.approx((1.76 / 1.44 - 1) * 100) and norr["change_kind"] == "pct"
+    assert "hela kommunen" in rows[("barn_pc", "stad")]["note"]
+    # counts: 1 184 vs 8 x 121 = 968; change target +3 % -> 997.04; full year 12 x 121 x 1.03 = 1 495.56
+    count = rows[("barn_sum", "ALLA")]
+    assert count["value"] == "1184" and count["previous"] == "968" and count["change"] == "216"
+    assert float(count["target"]) == pytest.approx(997.04) and float(count["target_full_year"]) == pytest.approx(1495.56)
+    assert count["status"] == "uppnatt" and count["forecast_status"] == "uppnatt"
+    # survey: 8/10 at norr (percent, 0-100), interval 49-94 covers 90 -> delvis, n = 10, no forecast
+    bem = rows[("bem", "norr")]
+    assert bem["value"] == "80" and bem["n"] == "10" and bem["unit_label"] == "%"
+    assert float(bem["ci_low"]) == pytest.approx(49.016, abs=0.01) and bem["forecast"] == ""
+    assert bem["status"] == "delvis" and "för få svar" in bem["note"]
+
+
+def test_values_table_pairs_forecast_with_full_year_target(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["values", "--year", "2025", "--period", "T2"], env=env, terminal_width=250)
+    assert result.exit_code == 0, result.output
+    rows = [[c.strip() for c in x.split("│")[1:-1]] for x in result.output.splitlines() if x.startswith("│")]
+    cells = next(r for r in rows if r[1] == "Barnlån")
+    # Mål, Indikator, Värde, Föreg. år, Förändring, Målvärde, Status, Helårsprognos, Helårsmål, Prognosstatus
+    assert cells[2:7] == ["1\u00a0184", "968", "+22,3\u00a0%", "997 (+3,0\u00a0%)", "Uppnått"]
+    assert cells[7].startswith("1\u00a0776") and cells[8] == "1\u00a0496" and cells[9] == "Uppnått"
 
 
 def test_values_table_goal_filter_and_goal_set(env: dict[str, str]) -> None:
@@ -90,7 +109,7 @@ def test_values_table_goal_filter_and_goal_set(env: dict[str, str]) -> None:
     assert "Helår 2025" in result.output
     upp = CliRunner().invoke(main, ["values", "--year", "2025", "--period", "T1", "--goal-set", "uppdrag", "--format", "csv"], env=env)
     assert upp.exit_code == 0, upp.output
-    assert [r["Mål"] for r in _csv(upp.output)] == ["Läs mer"]
+    assert [r["goal_name"] for r in _csv(upp.output)] == ["Läs mer"]
 
 
 def test_values_errors_are_swedish_and_exit_2(env: dict[str, str]) -> None:

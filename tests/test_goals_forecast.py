@@ -79,9 +79,13 @@ def test_incomplete_year_is_forecast_from_the_data_so_far() -> None:
     plan = plan_of(indicator("x", LOANS, targets={2025: {"level": 130, "tolerance": 10}}), forecast={"exclude_years": [2021]})
     assert forecast(plan, "helar", 2025).value == pytest.approx(135)
     row = followup(plan, seasonal_tables(), 2025, "helar").iloc[0]
-    assert not row["complete"] and row["status"] == "ingen_data"
+    # an unfinished year is followed up like T2: the annual level is judged on the forecast
+    assert row["complete"] and row["span"] == "jan–aug" and row["value"] == 90
+    assert math.isnan(row["target"]) and row["target_full_year"] == 130
+    assert row["status"] == "uppnatt" and row["status_basis"] == "prognos"
     assert row["forecast"] == pytest.approx(135) and row["forecast_status"] == "uppnatt"
     assert "helårsprognos från data hittills i år" in row["note"]
+    assert "ofullständig: data t.o.m. 2025-08-31" in row["note"]
 
 
 def test_t1_forecast() -> None:
@@ -111,7 +115,8 @@ def test_change_target_forecast_status_uses_last_full_year() -> None:
     row = followup(plan, seasonal_tables(), 2025, "T2", unit="norr").iloc[0]
     # year to date: 90 vs 100 -> -10 %: ej uppnått
     assert row["change_pct"] == pytest.approx(-10.0)
-    assert row["status"] == "ej_uppnatt"
+    assert row["target"] == pytest.approx(103) and row["target_full_year"] == pytest.approx(144.2)
+    assert row["status"] == "ej_uppnatt" and row["status_basis"] == "period"
     assert row["forecast_status"] == "ej_uppnatt"
 
 
@@ -121,7 +126,9 @@ def test_level_target_of_a_count_belongs_to_the_organisation_unless_set_per_unit
         forecast={"exclude_years": [2021]},
     )
     df = followup(plan, seasonal_tables(), 2025, "T2", unit=["ALLA", "norr", "syd"]).set_index("unit_id")
-    assert df.loc["ALLA", "target"] == 130 and df.loc["ALLA", "status"] == "uppnatt"
-    assert df.loc["norr", "target"] == 150 and df.loc["norr", "status"] == "ej_uppnatt"
-    assert math.isnan(df.loc["syd", "target"]) and df.loc["syd", "status"] == "inget_mal"
+    # at T2 an annual level is no period target: it is the full-year target the forecast meets
+    assert math.isnan(df.loc["ALLA", "target"]) and df.loc["ALLA", "target_full_year"] == 130
+    assert df.loc["ALLA", "status"] == "uppnatt"
+    assert df.loc["norr", "target_full_year"] == 150 and df.loc["norr", "status"] == "ej_uppnatt"
+    assert math.isnan(df.loc["syd", "target_full_year"]) and df.loc["syd", "status"] == "inget_mal"
     assert "gäller hela organisationen" in df.loc["syd", "note"]

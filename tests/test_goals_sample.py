@@ -85,11 +85,22 @@ def test_whole_city_units_and_unit_comparison(tables: Tables, plan) -> None:
     assert counts.loc["stadsbiblioteket", "value"] > counts.loc["gottsunda", "value"] > 0
 
 
-def test_full_year_2026_is_incomplete_and_not_compared(tables: Tables, plan) -> None:
-    df = followup(plan, tables, 2026, "helar")
-    loans = df.set_index("indicator_id").loc["utlan_per_invanare"]
-    assert not loans["complete"] and loans["status"] == "ingen_data"
-    assert "data t.o.m. 2026-10-31" in loans["note"]
+def test_full_year_2026_is_followed_up_through_october(tables: Tables, plan) -> None:
+    # data ends 2026-10-31: helår 2026 is jan-okt 2026 against jan-okt 2025
+    df = followup(plan, tables, 2026, "helar").set_index("indicator_id")
+    ytd = followup(plan, tables, 2026, "YTD10").set_index("indicator_id")
+    prev = followup(plan, tables, 2025, "YTD10").set_index("indicator_id")
+    loans = df.loc["utlan_per_invanare"]
+    assert loans["complete"] and loans["span"] == "jan–okt"
+    assert loans["value"] == pytest.approx(ytd.loc["utlan_per_invanare", "value"])
+    assert loans["previous"] == pytest.approx(prev.loc["utlan_per_invanare", "value"])
+    assert loans["status_basis"] == "prognos" and loans["status"] != "ingen_data"
+    assert loans["target_full_year"] == 8.0
+    assert "ofullständig: data t.o.m. 2026-10-31" in loans["note"]
+    visits = df.loc["besok_totalt"]  # change target: like for like, jan-okt 2025 x 1.03
+    assert visits["target"] == pytest.approx(prev.loc["besok_totalt", "value"] * 1.03)
+    assert visits["status_basis"] == "period" and visits["status"] != "ingen_data"
+    assert (df["status"] != "ingen_data").mean() > 0.5
     mon = monthly(plan, tables, "besok_totalt", 2026)
     assert mon["value"].iloc[:10].notna().all() and mon["value"].iloc[10:].isna().all()
 
@@ -103,13 +114,13 @@ def test_trend_over_the_years(tables: Tables, plan) -> None:
 
 
 def test_forecast_back_test_t2_against_actual_full_year(tables: Tables, plan) -> None:
-    """Forecast at T2 2023-2025 vs the actual full year, every non-survey indicator, organisation:
+    """Forecast at T2 2023-2025 vs the actual full year, every accumulating indicator, organisation:
     the actual value lies in the stated range most of the time, and the median error is small."""
     m = Model(plan, tables)
     hits, errors = [], []
     for year in (2023, 2024, 2025):
         for ind in plan.indicators:
-            if ind.is_survey:
+            if not ind.grows_with_time:  # only values that add up over the year are forecast
                 continue
             sel = m.selection(None)
             f = m.forecast(ind, sel, parse_period(year, "T2"))

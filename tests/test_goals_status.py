@@ -124,6 +124,11 @@ def test_goal_rule() -> None:
     assert goal_rule(["uppnatt", "ej_uppnatt"]) == "delvis"
     assert goal_rule(["ej_uppnatt", "ej_uppnatt", "uppnatt"]) == "ej_uppnatt"
     assert goal_rule(["ingen_data", "inget_mal"]) == "ingen_data"
+    # a goal is judged only when at least half of its indicators are: 1 of 3 is not enough
+    assert goal_rule(["uppnatt", "ingen_data", "ingen_data"]) == "ingen_data"
+    assert goal_rule(["ej_uppnatt", "inget_mal", "ingen_data", "ingen_data", "ingen_data"]) == "ingen_data"
+    assert goal_rule(["uppnatt", "ingen_data"]) == "uppnatt"  # exactly half
+    assert goal_rule(["ej_uppnatt", "delvis", "ingen_data", "inget_mal"]) == "delvis"
 
 
 def test_goal_status_counts() -> None:

@@ -294,20 +294,51 @@ def test_incomplete_when_a_unit_lacks_a_month() -> None:
     assert m.value(PLAN.indicator("barn_sum"), m.selection(None), parse_period(2025, "Q2")).complete
 
 
-def test_incomplete_when_data_ends_before_period_end() -> None:
+def test_unfinished_year_is_followed_up_year_to_date() -> None:
+    # data ends 2025-10-31: helår 2025 is followed up as jan-okt, compared with jan-okt 2024
+    # (before: "ingen data" and all of 2024 against part of 2025, which misled)
     tables = tiny_tables(loans=tiny_loans(last="2025-10-01"))
-    df = followup(plan_of(indicator("barn_sum", {"measure": CHILD_LOANS}, targets={2025: {"change_pct": 0}})), tables, 2025, "helar")
-    row = df.iloc[0]
-    assert not row["complete"]
-    assert row["status"] == "ingen_data"
-    assert "data t.o.m. 2025-10-31" in row["note"]
-    assert math.isnan(row["change"])
+    plan = plan_of(indicator("barn_sum", {"measure": CHILD_LOANS}, targets={2025: {"change_pct": 0}}))
+    row = followup(plan, tables, 2025, "helar").iloc[0]
+    assert row["complete"] and row["span"] == "jan–okt"
+    assert row["period_start"] == "2025-01-01" and row["period_end"] == "2025-10-31"
+    assert row["value"] == 10 * 148 and row["previous"] == 10 * 121
+    assert row["change_pct"] == pytest.approx((148 - 121) / 121 * 100)
+    # change target 0 %: period target = jan-okt 2024; full-year target = all of 2024 (12 x 121)
+    assert row["target"] == 10 * 121 and row["target_full_year"] == 12 * 121
+    assert row["status"] == "uppnatt" and row["status_basis"] == "period"
+    # forecast: 2024 full / jan-okt = 12/10 -> 1 480 x 1.2 = 1 776 >= 1 452
+    assert row["forecast"] == pytest.approx(1776) and row["forecast_status"] == "uppnatt"
+    assert "ofullständig: data t.o.m. 2025-10-31" in row["note"]
     # T2 is complete and compared: 8 x 148 vs 8 x (80 + 16 + 8 + 4 + 13 renewals) = 8 x 121
-    t2 = followup(plan_of(indicator("barn_sum", {"measure": CHILD_LOANS}, targets={2025: {"change_pct": 0}})), tables, 2025, "T2").iloc[0]
-    assert t2["complete"]
+    t2 = followup(plan, tables, 2025, "T2").iloc[0]
+    assert t2["complete"] and t2["span"] == "jan–aug"
     assert t2["value"] == 8 * 148 and t2["previous"] == 8 * 121
     assert t2["change_pct"] == pytest.approx((148 - 121) / 121 * 100)
     assert t2["status"] == "uppnatt"
+
+
+def test_unit_missing_a_month_inside_an_unfinished_year_is_still_incomplete() -> None:
+    tables = tiny_tables(loans=tiny_loans(last="2025-10-01", skip=(("syd", "2025-03"),)))
+    plan = plan_of(indicator("barn_sum", {"measure": CHILD_LOANS}, targets={2025: {"change_pct": 0}}))
+    row = followup(plan, tables, 2025, "helar").iloc[0]
+    assert not row["complete"] and row["status"] == "ingen_data"
+    assert "Syd (mar 2025)" in row["note"]
+
+
+def test_change_of_a_percentage_is_in_points() -> None:
+    # children's book loans / all loans: 2025 148 / (148 + 60) = 71.15 %, 2024 121 / 181 = 66.85 %
+    share = indicator(
+        "andel", {"measure": CHILD_LOANS, "denominator": {"kind": "measure", "measure": {"table": "loans"}},
+                  "scale": 100}, unit="%",
+    )
+    row = followup(plan_of(share), tiny_tables(), 2025, "T2").iloc[0]
+    assert row["value"] == pytest.approx(100 * 148 / 208) and row["previous"] == pytest.approx(100 * 121 / 181)
+    assert row["change_kind"] == "pp"
+    assert row["change"] == pytest.approx(100 * 148 / 208 - 100 * 121 / 181)  # +4.30 points
+    assert math.isnan(row["change_pct"])
+    # a share does not add up over the year: no forecast
+    assert math.isnan(row["forecast"]) and row["forecast_status"] == ""
 
 
 def test_population_falls_back_to_latest_year() -> None:

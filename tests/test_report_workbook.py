@@ -64,18 +64,24 @@ def test_goal_sheet_values_by_hand(wb):
     assert ws.cell(r, 4).number_format == formats.CHANGE_PCT
     assert ws.cell(r, 5).value == pytest.approx(1320 * 1.05)  # target: +5 % on last year
     assert ws.cell(r, 6).value == "Uppnått"
-    # forecast: 2025's T2 was 8/12 of its year (even months), so 1 560 × 12 / 8
+    # forecast: 2025's T2 was 8/12 of its year (even months), so 1 560 × 12 / 8 = 2 340, next to
+    # the full-year target: all of 2025 = 12 × 165 = 1 980, × 1,05 = 2 079 -> forecast uppnått
     assert ws.cell(r, 7).value == pytest.approx(2340)
+    assert ws.cell(r, 9).value == pytest.approx(2079) and ws.cell(r, 10).value == "Uppnått"
     r = find_row(ws, 1, "Utlån per invånare (lån per invånare)")
     assert ws.cell(r, 2).value == pytest.approx(1560 / 1500)
     assert ws.cell(r, 2).number_format == "#,##0.00"
+    # the level 1,5 is annual: no target for jan–aug; forecast 1,04 × 1,5 = 1,56 against 1,5
+    assert ws.cell(r, 5).value is None and ws.cell(r, 6).value == "Uppnått (prognos)"
+    assert ws.cell(r, 7).value == pytest.approx(1.56) and ws.cell(r, 9).value == pytest.approx(1.5)
     ws = wb["Mål 2"]
     r = find_row(ws, 1, "Andel nöjda med bemötandet")
     assert ws.cell(r, 2).value == pytest.approx(0.70)  # 7 of 10 answers 4 or 5
     assert ws.cell(r, 2).number_format == "0 %"
-    assert ws.cell(r, 10).value == 10
-    assert ws.cell(r, 11).value == "40–89\u00a0%"  # Wilson 95 % for 7/10: 39,7 %–89,2 %
-    assert "för få svar" in ws.cell(r, 12).value
+    assert ws.cell(r, 7).value is None and ws.cell(r, 9).value is None  # a share has no forecast
+    assert ws.cell(r, 11).value == 10
+    assert ws.cell(r, 12).value == "40–89\u00a0%"  # Wilson 95 % for 7/10: 39,7 %–89,2 %
+    assert "för få svar" in ws.cell(r, 13).value
 
 
 def test_goal_sheet_values_equal_goals(wb):
@@ -86,7 +92,8 @@ def test_goal_sheet_values_equal_goals(wb):
         r = find_row(ws, 1, label)
         scale = 0.01 if rec["unit_label"] == "%" else 1
         assert ws.cell(r, 2).value == pytest.approx(rec["value"] * scale)
-        assert ws.cell(r, 6).value == goals.STATUS_LABELS_SV[rec["status"]]
+        suffix = " (prognos)" if rec["status_basis"] == "prognos" else ""
+        assert ws.cell(r, 6).value == goals.STATUS_LABELS_SV[rec["status"]] + suffix
 
 
 def test_comments_are_text_never_formulas(wb, xlsx):
@@ -125,10 +132,14 @@ def test_charts_reference_the_right_cells(wb, xlsx):
     line, bar = charts[0], charts[1]
     assert "<lineChart>" in line and "<barChart>" in bar
     refs = re.findall(r"<f>(.*?)</f>", line)
-    # series title, values and categories of the first series: Utfall of Utlån per year
-    values = [r for r in refs if _range_values(wb, r) == [1320, 1560]]
+    # loans add up over the year: full years (2025 = 12 × 165 = 1 980; 2026 is unfinished, so no
+    # value) with 2026's full-year forecast 2 340 against the full-year target 1 980 × 1,05 = 2 079
+    values = [r for r in refs if _range_values(wb, r) == [1980, None]]
+    forecast = [r for r in refs if _range_values(wb, r) == [None, pytest.approx(2340)]]
+    target = [r for r in refs if _range_values(wb, r) == [None, pytest.approx(2079)]]
+    assert [_range_values(wb, r) for r in refs if "!$" not in r] == [["Utfall"], ["Helårsprognos"], ["Helårsmål"]]
     years = [r for r in refs if _range_values(wb, r) == [2025, 2026]]
-    assert values and years and values[0].startswith("'Mål 1'!$")
+    assert values and forecast and target and years and values[0].startswith("'Mål 1'!$")
     assert '<smooth val="0"' in line and '<delete val="0"' in line
     bar_refs = re.findall(r"<f>(.*?)</f>", bar)
     assert any(_range_values(wb, r) == [1040, 520] for r in bar_refs)  # Filial A, Filial B
@@ -149,11 +160,12 @@ def test_units_matrix(wb):
 def test_data_table(wb):
     ws = wb["Data"]
     table = ws.tables["Indikatorvarden"]
-    # 3 indicators × (organisation + 2 units) = 9 rows + header; 22 columns (A..V)
-    assert table.ref == "A1:V10"
-    assert ws["A1"].value == "År" and ws["G1"].value == "Utfall"
+    # 3 indicators × (organisation + 2 units) = 9 rows + header; 27 columns (A..AA)
+    assert table.ref == "A1:AA10"
+    assert ws["A1"].value == "År" and ws["I1"].value == "Utfall" and ws["S1"].value == "Helårsmål"
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=10)]
-    utlan = {r[4]: r[6] for r in rows if r[3] == "Utlån"}
+    assert {(r[2], r[3]) for r in rows} == {(dt.datetime(2026, 1, 1), dt.datetime(2026, 8, 31))}
+    utlan = {r[6]: r[8] for r in rows if r[5] == "Utlån"}
     assert utlan == {"Hela organisationen": 1560, "Filial A": 1040, "Filial B": 520}
     assert ws.freeze_panes == "A2"
     assert ws.print_title_rows == "$1:$1"
@@ -225,10 +237,10 @@ def test_uppdragsplan_report():
 
 def test_data_sheet_percent_rows(wb):
     ws = wb["Data"]
-    row = next(r for r in ws.iter_rows(min_row=2) if r[3].value == "Andel nöjda med bemötandet" and r[4].value == "Filial A")
-    assert row[6].value == pytest.approx(0.70) and row[6].number_format == "0 %"
-    assert row[15].value == 10  # n
-    assert row[16].value == pytest.approx(0.3968, abs=1e-4) and row[17].value == pytest.approx(0.8922, abs=1e-4)
+    row = next(r for r in ws.iter_rows(min_row=2) if r[5].value == "Andel nöjda med bemötandet" and r[6].value == "Filial A")
+    assert row[8].value == pytest.approx(0.70) and row[8].number_format == "0 %"
+    assert row[20].value == 10  # n
+    assert row[21].value == pytest.approx(0.3968, abs=1e-4) and row[22].value == pytest.approx(0.8922, abs=1e-4)
 
 
 def test_report_without_any_data():
@@ -239,3 +251,35 @@ def test_report_without_any_data():
     assert ws.cell(find_row(ws, 1, "Utlån (lån)"), 6).value == "Ingen data"
     ws = wb["Sammanfattning"]
     assert ws.cell(find_row(ws, 1, "Data t.o.m."), 2).value == "uppgift saknas"
+
+
+def test_units_chart_like_with_like_and_colour_blind_safe():
+    """Per inhabitant at T2 2026: the level 1,5 is annual, so each unit's status is judged on its
+    forecast (A: 8 × 130 / 1 000 = 1,04, B: 8 × 65 / 500 = 1,04; 2025's year was 12/8 of its T2,
+    so both forecast 1,56 ≥ 1,5: uppnått).  The chart has the value so far and the forecast, the
+    forecast bars in the dashboard's Okabe–Ito green; a whole-city unit without a catchment has no
+    value per inhabitant and is not an empty row."""
+    import pandas as pd
+
+    from etl.tables import Tables, conform
+
+    t = fx.tables()
+    units = pd.concat([t.units, pd.DataFrame({"unit_id": ["stad"], "name": ["Stadsbiblioteket"],
+                                              "type": ["huvudbibliotek"], "district": [None]})], ignore_index=True)
+    stad = t.loans[t.loans["unit_id"] == "filial_b"].assign(unit_id="stad")
+    loans = conform("loans", pd.concat([t.loans.astype({"unit_id": "str"}), stad.astype({"unit_id": "str"})]))
+    tables = Tables(units=units.astype({"type": "category"}), loans=loans, population=t.population, survey=t.survey)
+    xlsx = write_report(fx.plan(), tables, fx.store_info(), 2026, "T2", generated=dt.date(2026, 9, 15))
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    charts = _chart_xml(xlsx)
+    per_inv = charts[3]
+    assert "status på helårsprognosen mot helårsmålet 1,50" in per_inv
+    refs = re.findall(r"<f>(.*?)</f>", per_inv)
+    values = [_range_values(wb, r) for r in refs]
+    assert ["Filial A", "Filial B"] in values  # no Stadsbiblioteket row
+    assert [pytest.approx(1.04), pytest.approx(1.04)] in values  # jan–aug
+    assert [pytest.approx(1.56), pytest.approx(1.56)] in values  # full-year forecasts
+    assert per_inv.count('<c:srgbClr val="009E73"/>') + per_inv.count('<a:srgbClr val="009E73"/>') >= 2
+    assert "C00000" not in per_inv and "548235" not in per_inv  # no red/green palette
+    counts = charts[1]  # loans, a count: Stadsbiblioteket has a value and is drawn
+    assert ["Filial A", "Filial B", "Stadsbiblioteket"] in [_range_values(wb, r) for r in re.findall(r"<f>(.*?)</f>", counts)]

@@ -107,7 +107,48 @@ def test_png_renamed_to_xlsx_is_refused():
     assert codes(problems) == ["upload_wrong_type"]
     assert problems[0].severity == "fel"
     assert problems[0].file == "utlan_2024.xlsx"
+    assert problems[0].message.startswith("Filen är en bild (PNG), inte ett kalkylark")
+
+
+@pytest.mark.parametrize(("content", "what"), [
+    (b"\x89PNG\r\n\x1a\n", "en bild (PNG)"),  # the 8-byte PNG signature alone
+    (b"\xff\xd8\xff\xe0", "en bild (JPEG)"),
+    (b"GIF89a", "en bild (GIF)"),
+    (b"%PDF-1.7", "en PDF"),
+    (b"\x7fELF\x02\x01\x01", "ett program (ELF)"),
+    (b"\x1f\x8b\x08\x00", "ett komprimerat arkiv (gzip)"),
+    (b"MZ\x90\x00\x03", "ett Windows-program"),
+    (b"SQLite format 3\x00", "en SQLite-databas"),
+])
+def test_tiny_binary_files_are_refused_by_their_magic_number(content, what):
+    kind, problems = check_upload("export.csv", content)
+    assert kind is None and codes(problems) == ["upload_wrong_type"]
+    assert problems[0].message.startswith(f"Filen är {what}, inte ett kalkylark eller en CSV-fil")
+
+
+@pytest.mark.parametrize("content", [b"ab\x01cd", b"Datum\x00In", b"\x02\x03\x04\x05abcdefgh"])
+def test_tiny_content_with_nul_or_control_characters_is_not_text(content):
+    kind, problems = check_upload("export.csv", content)
+    assert kind is None and codes(problems) == ["upload_wrong_type"]
     assert "Filtypen känns inte igen" in problems[0].message
+
+
+def test_text_that_merely_starts_like_a_magic_number_is_still_csv():
+    # "MZ", "BZh", "ID3" could begin a header line; without a binary header they are text.
+    for text in (b"MZ;Filial\n1;2\n", b"BZh;x\n1;2\n", b"ID3;Datum\n1;2\n"):
+        assert check_upload("export.csv", text) == ("csv", [])
+
+
+def test_one_stray_control_character_in_a_long_csv_only_warns():
+    body = b"Datum;Filial;Utl\xe5n\n" + b"2024-01-01;Gottsunda;12\n" * 20 + b"2024-01-02;Gotts\x07unda;3\n"
+    kind, problems = check_upload("export.csv", body)
+    assert kind == "csv" and codes(problems) == ["upload_control_chars"]
+    assert problems[0].message.startswith("Filen innehåller 1 osynliga styrtecken")
+
+
+def test_whitespace_only_file_is_refused_as_empty():
+    kind, problems = check_upload("export.csv", b"  \r\n\n")
+    assert kind is None and codes(problems) == ["upload_empty"]
 
 
 def test_zip_bomb_of_50_mb_zeros_is_refused():

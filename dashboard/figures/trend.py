@@ -15,8 +15,9 @@ import plotly.graph_objects as go
 
 from dashboard import theme
 from dashboard.figures.common import base_layout, empty_figure, figure
-from dashboard.formatting import fmt_value, is_missing
+from dashboard.formatting import fmt_value, is_missing, is_percent
 from dashboard.i18n import status_label, t
+from dashboard.views import word
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -128,7 +129,9 @@ def trend_figure(
                 arrayminus=[r["forecast"] - r["forecast_low"] for r in forecast],
             )  # fmt: skip
         traces.append(marker_trace)
-    target = _target_trace(rows, t("target", lang), 1.5, "dash")
+    # full years with this year's forecast: the line is the full-year target the forecast is read against
+    target_name = _cap(word("full_target", lang)) if forecast else t("target", lang)
+    target = _target_trace(rows, target_name, 1.5, "dash")
     if target:
         traces.append(target)
     shapes, annotations = [], []
@@ -141,13 +144,18 @@ def trend_figure(
                                     xanchor="left", yanchor="top", font=dict(size=11, color="#6B7785")))  # fmt: skip
     layout = base_layout(lang, height=height, hovermode="closest", shapes=shapes, annotations=annotations)
     layout["xaxis"].update(dtick=1, tickformat="d")
-    layout["yaxis"].update(tickformat=f",.{decimals}f", ticksuffix=" %" if unit_label.strip() == "%" else "")
+    layout["yaxis"].update(tickformat=f",.{decimals}f", ticksuffix=" %" if is_percent(unit_label) else "")
     return figure(traces, layout)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def sparkline(df: pd.DataFrame, status: str | None = None, height: int = 56) -> go.Figure:
     """A tiny trend for a card: the value line, the target dotted, and the chosen period marked
-    in its status colour and shape (the forecast, hollow, when the year is not complete)."""
+    in its status colour and shape (the forecast, hollow, when the year is not complete: pass the
+    forecast's status then, so the colour belongs to the point drawn)."""
     layout = base_layout(height=height, showlegend=False, margin=dict(l=2, r=8, t=6, b=6))
     layout["xaxis"] = dict(visible=False)
     layout["yaxis"] = dict(visible=False, rangemode="normal")

@@ -12,8 +12,8 @@ from dashboard.comments import register as register_comments
 from dashboard.components import Column, download_button, graph, grid, report_button, section, status_badge
 from dashboard.data import DataSource
 from dashboard.figures import filter_units, trend_figure, units_bar, ytd_figure
-from dashboard.formatting import fmt_number, fmt_percent, fmt_value, is_missing, month_names
-from dashboard.i18n import t
+from dashboard.formatting import fmt_number, fmt_range, fmt_value, is_missing, month_names
+from dashboard.i18n import status_label, t
 from dashboard.pages.overview import counts_row
 
 
@@ -61,61 +61,78 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
     )
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def period_heading(rows: Any, lang: str) -> str:
+    """``Mål jan–aug`` (the months the values cover), or ``Målvärde`` for a whole year."""
+    spans = [str(s) for s in rows["span"].dropna().unique()] if "span" in rows and len(rows) else []
+    spans = [s for s in spans if s != "jan–dec"]
+    return f"{_cap(views.word('target', lang))} {spans[0]}" if len(spans) == 1 else t("target", lang)
+
+
 def summary_grid(rows: Any, lang: str) -> Any:
+    no_forecast = rows["forecast"].isna()
+    rows = rows.assign(
+        change_text=[views.change_text(r, lang) for _, r in rows.iterrows()],
+        # the full-year target and the forecast's status belong next to a forecast only
+        target_full_year=rows["target_full_year"].mask(no_forecast),
+        forecast_status_text=[
+            "" if nf or not fs else f"{theme.status_style(fs).icon} {status_label(fs, lang)}"
+            for nf, fs in zip(no_forecast, rows["forecast_status"].astype(str))
+        ],
+    )
     cols = [
-        Column("indicator_name", t("indicator", lang), width=300, wrap=True),
-        Column("value", t("value", lang), "value"),
-        Column("previous", t("previous", lang), "value"),
-        Column("change_pct", t("change_pct", lang), "signed_percent", 1),
-        Column("target", t("target", lang), "value"),
-        Column("forecast", t("forecast", lang), "value"),
-        Column("status", t("status", lang), "status", width=160),
-        Column("n", t("n", lang), "number", width=100),
+        Column("indicator_name", t("indicator", lang), width=250, wrap=True),
+        Column("value", t("value", lang), "value", width=95),
+        Column("previous", t("previous", lang), "value", width=100),
+        Column("change_text", t("change", lang), "text", width=105),
+        Column("target", period_heading(rows, lang), "value", width=100),
+        Column("status", t("status", lang), "status", width=150),
+        Column("forecast", t("forecast", lang), "value", width=105),
+        Column("target_full_year", _cap(views.word("full_target", lang)), "value", width=100),
+        Column("forecast_status_text", FORECAST_STATUS[lang if lang == "en" else "sv"], "text", width=150),
+        Column("n", t("n", lang), "number", width=80),
         Column("note", t("note", lang), wrap=True),
     ]
     return grid(rows, cols, grid_id="goal-summary-grid", lang=lang)
 
 
+FORECAST_STATUS = {"sv": "Prognos mot helårsmål", "en": "Forecast vs full-year target"}
+
+
 def indicator_header(row: Any, ind: Any, lang: str) -> html.Div:
-    """Value, target, change, forecast, status of one indicator, as a row of figures."""
+    """Value and period target, change, then the full-year forecast next to the full-year target,
+    and the status (on the forecast when the target is annual), as a row of figures."""
     decimals = int(row["decimals"]) if not is_missing(row["decimals"]) else ind.decimals
     unit_label = str(row["unit_label"] or "")
+    span = str(row.get("span") or "")
+    span = "" if span == "jan–dec" else span
 
-    def fig(label: str, value: str, extra: str = "") -> html.Div:
-        return html.Div([html.Div(label, className="fig-label"), html.Div(value, className=f"fig-value {extra}")],
-                        className="fig")  # fmt: skip
+    def fig(label: str, value: str, extra: str = "", note: str = "") -> html.Div:
+        return html.Div([html.Div(label, className="fig-label"), html.Div(value, className=f"fig-value {extra}"),
+                         html.Div(note, className="fig-note") if note else None], className="fig")  # fmt: skip
 
     items = [
-        fig(t("value", lang), fmt_value(row["value"], decimals, unit_label, lang), "big"),
-        fig(t("target", lang), fmt_value(row["target"], decimals, unit_label, lang)),
-        fig(t("previous", lang), fmt_value(row["previous"], decimals, unit_label, lang)),
-        fig(t("change", lang), fmt_percent(row["change_pct"], 1, lang, signed=True)),
+        fig(f"{t('value', lang)} {span}".strip(), fmt_value(row["value"], decimals, unit_label, lang), "big"),
+        fig(f"{t('previous', lang)}", fmt_value(row["previous"], decimals, unit_label, lang)),
+        fig(t("change", lang), views.change_text(row, lang) or "–"),
     ]
+    if not is_missing(row.get("target")):
+        items.append(fig(f"{_cap(views.word('target', lang))} {span}".strip(),
+                         fmt_value(row["target"], decimals, unit_label, lang)))  # fmt: skip
     if not is_missing(row.get("forecast")):
-        rng = ""
-        if not is_missing(row.get("forecast_low")):
-            rng = f"{fmt_value(row['forecast_low'], decimals, unit_label, lang)}–{fmt_value(row['forecast_high'], decimals, unit_label, lang)}"
-        items.append(
-            html.Div(
-                [html.Div(t("forecast", lang), className="fig-label"),
-                 html.Div(fmt_value(row["forecast"], decimals, unit_label, lang), className="fig-value"),
-                 html.Div(rng, className="fig-note")],  # fmt: skip
-                className="fig",
-            )
-        )
+        items.append(fig(_cap(views.word("forecast", lang)), fmt_value(row["forecast"], decimals, unit_label, lang),
+                         note=fmt_range(row.get("forecast_low"), row.get("forecast_high"), decimals, unit_label, lang)))
+    if not is_missing(row.get("target_full_year")) and (not is_missing(row.get("forecast")) or is_missing(row.get("target"))):
+        items.append(fig(_cap(views.word("full_target", lang)), fmt_value(row["target_full_year"], decimals, unit_label, lang)))
     if not is_missing(row.get("n")):
-        ci = ""
-        if not is_missing(row.get("ci_low")):
-            ci = f"{fmt_value(row['ci_low'], decimals, unit_label, lang)}–{fmt_value(row['ci_high'], decimals, unit_label, lang)}"
-        items.append(
-            html.Div(
-                [html.Div(t("n", lang), className="fig-label"),
-                 html.Div(fmt_number(row["n"], 0, lang), className="fig-value"),
-                 html.Div(f"{t('interval', lang)}: {ci}" if ci else "", className="fig-note")],  # fmt: skip
-                className="fig",
-            )
-        )
-    items.append(html.Div(status_badge(str(row["status"]), lang, "large"), className="fig fig-status"))
+        ci = fmt_range(row.get("ci_low"), row.get("ci_high"), decimals, unit_label, lang)
+        items.append(fig(t("n", lang), fmt_number(row["n"], 0, lang), note=f"{t('interval', lang)}: {ci}" if ci else ""))
+    basis = views.word("on_forecast", lang) if str(row.get("status_basis")) == "prognos" else ""
+    items.append(html.Div([status_badge(str(row["status"]), lang, "large"),
+                           html.Div(basis, className="fig-note") if basis else None], className="fig fig-status"))
     return html.Div(items, className="fig-row")
 
 
@@ -201,7 +218,8 @@ def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
     head = [
         html.Div(
             [
-                html.Div(f"{t('goal', lang)} {goal.number} · {ds.period_label(view.year, view.period, lang)} · {where}",
+                html.Div(f"{t('goal', lang)} {goal.number} · {ds.period_label(view.year, view.period, lang)}"
+                         f"{views.unfinished_note(rows, view.year, view.period, ds.last_data_date(), lang)} · {where}",
                          className="eyebrow"),  # fmt: skip
                 html.H1(goal.name, className="page-title", id="goal-title"),
                 html.P(goal.description, className="lead-text") if goal.description else None,
@@ -224,13 +242,18 @@ def units_content(ds: DataSource, key: dict, include: list[str] | None) -> tuple
     include = include if include is not None else ["main", "buses"]
     df = filter_units(ds.unit_comparison(key["ind"], key["year"], key["period"]), "main" in include, "buses" in include)
     fig = units_bar(df, key["decimals"], key["unit_label"], lang)
+    df = df.assign(change_text=[views.change_text(r, lang) for _, r in df.iterrows()])
     cols = [
         Column("unit_name", t("unit", lang), pinned=True, width=190),
-        Column("value", t("value", lang), "number", key["decimals"]),
-        Column("target", t("target", lang), "number", key["decimals"]),
-        Column("change_pct", t("change_pct", lang), "signed_percent", 1),
-        Column("status", t("status", lang), "status", width=170),
+        Column("value", t("value", lang), "value", key["decimals"]),
+        Column("change_text", t("change", lang), "text", width=110),
     ]
+    if df["target"].notna().any():
+        cols.append(Column("target", period_heading(df, lang), "value", key["decimals"]))
+    if df["forecast"].notna().any():
+        cols += [Column("forecast", t("forecast", lang), "value", key["decimals"]),
+                 Column("target_full_year", _cap(views.word("full_target", lang)), "value", key["decimals"])]  # fmt: skip
+    cols.append(Column("status", t("status", lang), "status", width=170))
     if df["n"].notna().any():
         cols += [Column("n", t("n", lang), "number"), Column("ci_low", t("ci_low", lang), "number", key["decimals"]),
                  Column("ci_high", t("ci_high", lang), "number", key["decimals"])]  # fmt: skip

@@ -7,11 +7,11 @@ from typing import Any
 from dash import Input, Output, State, dcc, html
 
 from dashboard import state, theme, views
-from dashboard.components import download_button, graph, report_button, status_badge, target_text
+from dashboard.components import download_button, graph, report_button, status_badge
 from dashboard.data import DataSource
 from dashboard.figures import sparkline
 from dashboard.figures.common import SPARK_CONFIG
-from dashboard.formatting import fmt_percent, fmt_value, is_missing
+from dashboard.formatting import fmt_value, is_missing
 from dashboard.i18n import status_label, t
 
 
@@ -57,21 +57,27 @@ def goal_card(goal: views.GoalInfo, status: str, key: Any, spark_fig: Any, view:
     if key is not None:
         decimals = int(key["decimals"]) if not is_missing(key["decimals"]) else 1
         unit_label = str(key["unit_label"] or "")
-        target = target_text(key, view.period, lang)
-        change = "" if is_missing(key["change_pct"]) else fmt_percent(key["change_pct"], 1, lang, signed=True)
+        target = views.target_text(key, lang)
+        change = views.change_text(key, lang)
+        span = str(key.get("span") or "")
         body += [
             html.Div(str(key["indicator_name"]), className="key-name"),
             html.Div(
                 [html.Span(fmt_value(key["value"], decimals, unit_label, lang), className="key-value"),
-                 html.Span(unit_label if unit_label.strip() != "%" else "", className="key-unit")],  # fmt: skip
+                 html.Span(" ".join(x for x in (unit_label if unit_label.strip() != "%" else "",
+                                                span if span != "jan–dec" else "") if x),
+                           className="key-unit")],  # fmt: skip
                 className="key-line",
             ),
             html.Div(
-                [html.Span(target, className="key-target"),
+                [html.Span(target.period, className="key-target") if target.period else None,
                  html.Span(change, className="key-change", title=t("previous", lang)) if change else None],  # fmt: skip
                 className="key-sub",
             ),
         ]
+        if target.forecast:
+            body.append(html.Div(target.forecast, className="key-sub key-forecast",
+                                 title=views.word("on_forecast", lang) if target.status_on_forecast else None))
         if spark_fig is not None:
             body.append(graph(spark_fig, config=SPARK_CONFIG, className="sparkline"))
     href = "/mal" + view.with_(goal=goal.id).query()
@@ -97,10 +103,10 @@ def overview_content(ds: DataSource, year: int, period: str, unit: str | None, v
         status = status_by_goal.get(goal.id, "ingen_data")
         spark = None
         if key is not None:
-            spark = sparkline(ds.trend_view(str(key["indicator_id"]), year, period, unit), str(key["status"]))
+            spark = sparkline(ds.trend_view(str(key["indicator_id"]), year, period, unit), views.drawn_status(key))
         cards.append(goal_card(goal, status, key, spark, view))
     where = ds.unit_name(unit) or t("whole_org", lang)
-    title = f"{ds.period_label(year, period, lang)} · {where}"
+    title = f"{ds.period_label(year, period, lang)}{views.unfinished_note(fu, year, period, ds.last_data_date(), lang)} · {where}"
     return title, counts_row(views.status_counts(gs), lang), cards
 
 

@@ -11,11 +11,11 @@ from typing import Any
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import state, theme, views
-from dashboard.components import graph, status_badge, target_text
+from dashboard.components import graph, status_badge
 from dashboard.data import DataSource
 from dashboard.figures import trend_figure
 from dashboard.figures.common import SPARK_CONFIG
-from dashboard.formatting import fmt_percent, fmt_value, is_missing
+from dashboard.formatting import fmt_value, is_missing
 from dashboard.i18n import t
 
 
@@ -67,8 +67,9 @@ def slide(ds: DataSource, view: state.ViewState) -> html.Div:
         decimals = int(row["decimals"]) if not is_missing(row["decimals"]) else ind.decimals
         unit_label = str(row["unit_label"] or "")
         style = theme.status_style(str(row["status"]))
-        target = target_text(row, view.period, lang)
-        change = "" if is_missing(row["change_pct"]) else fmt_percent(row["change_pct"], 1, lang, signed=True)
+        target = views.target_text(row, lang)
+        change = views.change_text(row, lang)
+        span = str(row.get("span") or "")
         fig = trend_figure(ds.trend_view(ind.id, view.year, view.period, view.unit), decimals, unit_label, lang, height=120)
         fig.update_layout(showlegend=False, margin=dict(l=4, r=4, t=4, b=4))
         tiles.append(
@@ -77,9 +78,12 @@ def slide(ds: DataSource, view: state.ViewState) -> html.Div:
                     html.Div(ind.name_en if lang == "en" else ind.name_sv, className="tile-name"),
                     html.Div(
                         [html.Span(fmt_value(row["value"], decimals, unit_label, lang), className="tile-value"),
-                         html.Span(unit_label if unit_label.strip() != "%" else "", className="tile-unit")],  # fmt: skip
+                         html.Span(" ".join(x for x in (unit_label if unit_label.strip() != "%" else "",
+                                                        span if span != "jan–dec" else "") if x),
+                                   className="tile-unit")],  # fmt: skip
                     ),
-                    html.Div([html.Span(target), html.Span(change, className="ms-3")], className="tile-sub"),
+                    html.Div([html.Span(target.period), html.Span(change, className="ms-3")], className="tile-sub"),
+                    html.Div(target.forecast, className="tile-sub") if target.forecast else None,
                     status_badge(str(row["status"]), lang),
                     graph(fig, config=SPARK_CONFIG, className="tile-chart"),
                 ],
@@ -91,7 +95,8 @@ def slide(ds: DataSource, view: state.ViewState) -> html.Div:
         [
             html.Div(
                 [html.Span(t("goal_of", lang, i=goal.number, n=len(goals)), className="eyebrow"),
-                 html.Span(ds.period_label(view.year, view.period, lang) + " · "
+                 html.Span(ds.period_label(view.year, view.period, lang)
+                           + views.unfinished_note(rows, view.year, view.period, ds.last_data_date(), lang) + " · "
                            + (ds.unit_name(view.unit) or t("whole_org", lang)), className="eyebrow ms-3")],  # fmt: skip
             ),
             html.Div([html.H1(goal.name, className="slide-title", id="slide-title"), status_badge(status, lang, "large")],

@@ -17,15 +17,13 @@ from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphPrope
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.report import styles
+from dashboard.theme import STATUS_STYLE, VALUE_LIGHT
 
-#: Bar colours by status (stronger than the cell fills, so bars stay visible).
-BAR_COLOURS = {
-    "uppnatt": "548235",
-    "delvis": "BF8F00",
-    "ej_uppnatt": "C00000",
-    "ingen_data": "A6A6A6",
-    "inget_mal": "1F4E79",
-}
+#: Bar colours by status: the dashboard's colour-blind-safe Okabe–Ito palette (``dashboard.theme``
+#: imports no Dash), so a status looks the same in the app and in the report.
+BAR_COLOURS = {status: style.colour.lstrip("#").upper() for status, style in STATUS_STYLE.items()}
+#: The period's value when the status belongs to the forecast beside it.
+PLAIN_BAR = VALUE_LIGHT.lstrip("#").upper()
 
 
 def _text(size: int = 800, bold: bool = False) -> RichText:
@@ -116,34 +114,47 @@ def units_chart(
     last_row: int,
     number_format: str,
     statuses: list[str] | None = None,
+    forecast_col: int | None = None,
     width_cm: float = 14.0,
     height_cm: float = 7.0,
 ) -> BarChart:
-    """The units side by side: horizontal bars, coloured by status, values as labels."""
+    """The units side by side: horizontal bars, values as labels.
+
+    Without ``forecast_col`` the bars are the period's values, coloured by their status.  With it
+    (a status judged on the full-year forecast) the period's values are plain light bars and the
+    full-year forecasts next to them carry the status colours, so the colour sits on what was judged."""
     chart = BarChart()
     chart.type = "bar"
     chart.title = title
     chart.title.tx.rich.p[0].pPr = ParagraphProperties(defRPr=CharacterProperties(sz=1000, b=True))
     chart.style = 2
     chart.width, chart.height = width_cm, height_cm
-    chart.legend = None
     chart.gapWidth = 40
     chart.add_data(Reference(ws, min_col=value_col, min_row=header_row, max_row=last_row), titles_from_data=True)
+    if forecast_col is not None:
+        chart.add_data(Reference(ws, min_col=forecast_col, min_row=header_row, max_row=last_row), titles_from_data=True)
+        chart.legend.position = "b"
+        chart.legend.txPr = _text(800)
+    else:
+        chart.legend = None
     chart.set_categories(Reference(ws, min_col=cat_col, min_row=first_row, max_row=last_row))
-    s = chart.series[0]
-    s.graphicalProperties.solidFill = styles.SERIES_COLOUR
-    s.graphicalProperties.line.noFill = True
+    for s in chart.series:
+        s.graphicalProperties.solidFill = styles.SERIES_COLOUR
+        s.graphicalProperties.line.noFill = True
+        s.dLbls = DataLabelList()
+        s.dLbls.showVal = True
+        for attr in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
+            setattr(s.dLbls, attr, False)
+        s.dLbls.numFmt = number_format
+        s.dLbls.txPr = _text(700)
+    judged = chart.series[-1]
+    if forecast_col is not None:
+        chart.series[0].graphicalProperties.solidFill = PLAIN_BAR
     for idx, st in enumerate(statuses or []):
         pt = DataPoint(idx=idx)
         pt.graphicalProperties.solidFill = BAR_COLOURS.get(st, styles.SERIES_COLOUR)
         pt.graphicalProperties.line.noFill = True
-        s.dPt.append(pt)
-    s.dLbls = DataLabelList()
-    s.dLbls.showVal = True
-    for attr in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
-        setattr(s.dLbls, attr, False)
-    s.dLbls.numFmt = number_format
-    s.dLbls.txPr = _text(700)
+        judged.dPt.append(pt)
     chart.y_axis.scaling.min = 0
     chart.x_axis.scaling.orientation = "maxMin"  # first unit at the top, as in the table
     chart.y_axis.crosses = "max"  # keep the value axis at the bottom with reversed categories

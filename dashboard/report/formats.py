@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from goals.plan import PERCENT_UNITS
+
 #: Dates are real dates shown ISO style, as Swedish officials write them.
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
@@ -24,8 +26,6 @@ TEXT = "@"
 #: Signed relative change, e.g. ``+4,1 %`` / ``-2,0 %`` (the cell holds the fraction 0.041).
 CHANGE_PCT = "+0.0 %;-0.0 %;0.0 %"
 
-#: Unit labels of indicators whose values are percentages (0–100 in ``goals/``).
-PERCENT_UNITS = frozenset({"%", "procent", "andel (%)"})
 
 
 def is_percent(unit_label: str | None) -> bool:

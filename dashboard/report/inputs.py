@@ -271,6 +271,21 @@ def unit_name(tables: Tables, unit_id: str | None) -> str:
     return str(match.iloc[0]) if len(match) else unit_id
 
 
+def _trend(plan: Any, tables: Tables, indicator_id: str, year: int, period: str, unit: str | None,
+           fu: pd.DataFrame) -> pd.DataFrame:
+    """The trend the report draws, like with like (as the dashboard): an indicator that accumulates
+    over the year as full years with this year's full-year forecast (its target is then the
+    full-year target); any other indicator as the chosen period each year."""
+    from dashboard.views import trend_frame  # pure pandas, no Dash
+
+    ind = plan.indicator(indicator_id)
+    if not ind.grows_with_time:
+        return goals.trend(plan, tables, indicator_id, period, unit=unit)
+    rows = fu[fu["indicator_id"].astype(str) == indicator_id]
+    row = rows.iloc[0] if len(rows) else None
+    return trend_frame(goals.trend(plan, tables, indicator_id, "helar", unit=unit), year, row)
+
+
 def collect(
     plan: Any,
     tables: Tables,
@@ -310,7 +325,7 @@ def collect(
         indicators={i: indicator_info(plan, i, year) for i in ind_ids},
         followup=fu,
         goal_status=goals.goal_status(fu),
-        trends={i: goals.trend(plan, tables, i, per.code, unit=unit) for i in ind_ids},
+        trends={i: _trend(plan, tables, i, year, per.code, unit, fu) for i in ind_ids},
         comparisons={i: goals.unit_comparison(plan, tables, i, year, per.code) for i in ind_ids},
         followup_units=fu_units if fu_units is not None else pd.DataFrame(),
         store=store_info,

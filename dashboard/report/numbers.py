@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 
 from dashboard.report import formats
@@ -10,10 +11,13 @@ NBSP = "\u00a0"
 
 
 def sv_number(value: float | None, decimals: int = 0) -> str:
-    """``1234567.8`` -> ``1 234 567,8`` (non-breaking space as thousands separator)."""
+    """``1234567.8`` -> ``1 234 567,8`` (non-breaking space as thousands separator).  Halves round
+    up, as Excel shows the report's number cells and as the app and the CLI write numbers."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = f"{value:,.{max(0, decimals)}f}"
+    d = max(0, decimals)
+    rounded = decimal.Decimal(repr(float(value))).quantize(decimal.Decimal(1).scaleb(-d), rounding=decimal.ROUND_HALF_UP)
+    text = f"{rounded:,.{d}f}"
     return text.replace(",", NBSP).replace(".", ",").replace("-", "−")
 
 

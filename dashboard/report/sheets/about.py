@@ -19,11 +19,20 @@ TEXT: list[tuple[str, list[str]]] = [
             "utfallet ligger inom toleransen under målet (över målet för indikatorer där lägre är bättre). "
             "Ej uppnått: utfallet ligger utanför toleransen. Ingen data: utfall saknas eller perioden är "
             "ofullständig. Inget mål: inget mål är satt för året.",
-            "Mål som uttrycks som förändring jämförs med samma period föregående år (t.ex. +3 %).",
-            "Indikatorer som växer under året (utlån, besök, arrangemang) jämförs med ett helårsmål genom "
-            "helårsprognosen; utfallet hittills visas bredvid.",
-            "Ett mål är uppnått när alla dess bedömda indikatorer är uppnådda, ej uppnått när minst hälften "
-            "av dem inte är uppnådda och annars delvis uppnått. Indikatorer utan data eller mål räknas inte.",
+            "Mål som uttrycks som förändring jämförs med samma period föregående år (t.ex. +3 %): målet för "
+            "perioden är fjolårets värde för samma månader gånger 1,03, helårsmålet fjolårets helår gånger 1,03.",
+            "Ett nivåmål för en indikator som växer under året (utlån, besök, arrangemang, även per "
+            "invånare) är ett helårsmål: vid T1, T2 och andra delar av året bedöms status på "
+            "helårsprognosen mot helårsmålet, och utfallet hittills visas bredvid utan eget mål.",
+            "Helårsprognosen visas alltid bredvid helårsmålet, och utfallet för perioden bredvid målet för "
+            "perioden. Andelar, medelvärden, enkätresultat, timmar per vecka och besök per öppettimme "
+            "summeras inte över året och får ingen prognos.",
+            "Ett år vars data tar slut före årets slut (t.ex. data t.o.m. 31 oktober) följs upp som januari "
+            "t.o.m. sista månaden med data och jämförs med samma månader året innan.",
+            "Förändringen i andelar (procent) anges i procentenheter (p.e.), övriga förändringar i procent.",
+            "Ett mål får status först när minst hälften av dess indikatorer har en bedömd status; annars "
+            "Ingen data. Det är då uppnått när alla bedömda indikatorer är uppnådda, ej uppnått när mer än "
+            "hälften av dem inte är uppnådda och annars delvis uppnått.",
         ],
     ),
     (
@@ -92,7 +101,6 @@ def build(wb: Workbook, inputs: ReportInputs) -> None:
     row += 2
     cells.put(ws, row, 1, "Indikatorerna", font=styles.HEADING)
     row += 1
-    header = row
     cells.header_row(ws, row, [inputs.goal_word if h == "Mål" else h for h in HEADERS])
     goal_numbers: dict[str, list[str]] = {}
     for i, g in enumerate(inputs.goals, start=1):

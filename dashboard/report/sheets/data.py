@@ -7,6 +7,8 @@ percent format, like everywhere in the report.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -20,6 +22,8 @@ TABLE_NAME = "Indikatorvarden"
 COLUMNS: list[tuple[str, str, str]] = [
     ("År", "year", "year"),
     ("Period", "period", "text"),
+    ("Från", "period_start", "date"),
+    ("Till", "period_end", "date"),
     ("Mål", "goal_name", "text"),
     ("Indikator", "indicator_name", "text"),
     ("Enhet", "unit_name", "text"),
@@ -28,11 +32,14 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("Samma period fg år", "previous", "value"),
     ("Förändring", "change", "change"),
     ("Förändring %", "change_pct", "pct"),
-    ("Målvärde", "target", "value"),
+    ("Mål för perioden", "target", "value"),
     ("Status", "status", "status"),
+    ("Status bedömd på", "status_basis", "basis"),
     ("Helårsprognos", "forecast", "value"),
     ("Prognos låg", "forecast_low", "value"),
     ("Prognos hög", "forecast_high", "value"),
+    ("Helårsmål", "target_full_year", "value"),
+    ("Prognos mot helårsmål", "forecast_status", "status"),
     ("n (svar)", "n", "int"),
     ("KI låg", "ci_low", "value"),
     ("KI hög", "ci_high", "value"),
@@ -41,7 +48,8 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("Anmärkning", "note", "text"),
     ("Indikator-id", "indicator_id", "text"),
 ]
-WIDTHS = [7, 12, 34, 36, 24, 12, 11, 11, 11, 11, 11, 15, 12, 11, 11, 8, 10, 10, 18, 11, 28, 18]
+WIDTHS = [7, 12, 11, 11, 34, 36, 24, 12, 11, 11, 11, 11, 11, 15, 14, 12, 11, 11, 11, 15, 8, 10, 10, 18, 11, 28, 18]
+BASIS_SV = {"period": "utfallet för perioden", "prognos": "helårsprognosen"}
 
 
 def rows(inputs: ReportInputs) -> list[dict]:
@@ -72,7 +80,7 @@ def build(wb: Workbook, inputs: ReportInputs) -> None:
                 v, fmt = formats.to_cell(v, unit), formats.value_format(dec, unit)
             elif kind == "change":  # percentage points for percent indicators: not scaled
                 fmt = formats.change_format(dec, unit)
-            elif kind == "pct":
+            elif kind == "pct":  # empty for percent indicators: their change is in points
                 v, fmt = (None if v is None else v / 100), formats.CHANGE_PCT
             elif kind == "int":
                 v, fmt = (None if v is None else int(v)), formats.INTEGER
@@ -80,6 +88,10 @@ def build(wb: Workbook, inputs: ReportInputs) -> None:
                 fmt = formats.YEAR
             elif kind == "status":
                 v = inputs.status_label(cells.code(v)) if cells.code(v) else None
+            elif kind == "basis":
+                v = BASIS_SV.get(cells.code(v)) if cells.code(v) else None
+            elif kind == "date":
+                v = None if v is None else dt.date.fromisoformat(str(v)[:10])
             elif kind == "bool":
                 v = None if v is None else ("ja" if v else "nej")
             cells.put(ws, r, c, v, fmt=fmt)

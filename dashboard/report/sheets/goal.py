@@ -17,22 +17,24 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dashboard.report import cells, charts, formats, numbers, styles
 from dashboard.report.inputs import SECTIONS, CommentText, GoalInfo, IndicatorInfo, ReportInputs
 from dashboard.report.sheets import names
+from dashboard.views import unfinished_note  # pure pandas, no Dash
 
 HEADERS = [
     "Indikator",
     "Utfall",
     "Samma period fg år",
     "Förändring",
-    "Målvärde",
+    "Mål för perioden",
     "Status",
     "Helårs-prognos",
     "Prognos, intervall",
-    "Prognos mot mål",
+    "Helårsmål",
+    "Prognos mot helårsmål",
     "n (svar)",
     "95 % konfidens-intervall",
     "Anmärkning",
 ]
-WIDTHS = [38, 11, 11, 11, 11, 15, 11, 14, 15, 8, 14, 30]
+WIDTHS = [34, 11, 11, 11, 11, 21, 11, 14, 11, 15, 8, 14, 30]
 PRINT_COLS = len(HEADERS)  # A..L
 DATA_COL = PRINT_COLS + 2  # N: chart data starts here
 CHART_ROWS = 17  # rows per indicator block: a heading row, then the charts over 16 rows
@@ -52,7 +54,8 @@ def _num(value: object) -> float | None:
 
 
 def indicator_table(ws: Worksheet, inputs: ReportInputs, goal: GoalInfo, top: int) -> int:
-    """The goal's indicators with value, last year, change, target, status, forecast; returns last row."""
+    """The goal's indicators with value, last year, change, the period's target and status, then the
+    full-year forecast next to the full-year target and the forecast's status; returns last row."""
     cells.header_row(ws, top, HEADERS)
     ws.row_dimensions[top].height = 42
     row = top
@@ -69,29 +72,35 @@ def indicator_table(ws: Worksheet, inputs: ReportInputs, goal: GoalInfo, top: in
         cells.put(ws, row, 1, label, align=styles.WRAP, border=b)
         cells.put(ws, row, 2, formats.to_cell(_num(r.get("value")), unit), fmt=vfmt, border=b, font=styles.BOLD)
         cells.put(ws, row, 3, formats.to_cell(_num(r.get("previous")), unit), fmt=vfmt, border=b)
-        if formats.is_percent(unit):
+        if cells.code(r.get("change_kind"), "pct") == "pp":  # percentage points (goals' one rule)
             change, cfmt = _num(r.get("change")), formats.change_format(info.decimals, unit)
         else:
             pct = _num(r.get("change_pct"))
             change, cfmt = (None if pct is None else pct / 100), formats.CHANGE_PCT
         cells.put(ws, row, 4, change, fmt=cfmt, border=b)
         cells.put(ws, row, 5, formats.to_cell(_num(r.get("target")), unit), fmt=vfmt, border=b)
-        cells.put(ws, row, 6, inputs.status_label(status), font=styles.status_font(status),
+        label_status = inputs.status_label(status)
+        if cells.code(r.get("status_basis")) == "prognos":
+            label_status += " (prognos)"
+        cells.put(ws, row, 6, label_status, font=styles.status_font(status),
                   fill=styles.status_fill(status), align=styles.CENTER, border=b)
-        cells.put(ws, row, 7, formats.to_cell(_num(r.get("forecast")), unit), fmt=vfmt, border=b)
+        forecast = _num(r.get("forecast"))
+        cells.put(ws, row, 7, formats.to_cell(forecast, unit), fmt=vfmt, border=b)
         cells.put(ws, row, 8, numbers.sv_range(_num(r.get("forecast_low")), _num(r.get("forecast_high")),
                                                info.decimals, unit), border=b, align=styles.CENTER)
+        full_target = _num(r.get("target_full_year")) if forecast is not None else None
+        cells.put(ws, row, 9, formats.to_cell(full_target, unit), fmt=vfmt, border=b)
         if fstatus:
-            cells.put(ws, row, 9, inputs.status_label(fstatus), font=styles.status_font(fstatus, bold=False),
+            cells.put(ws, row, 10, inputs.status_label(fstatus), font=styles.status_font(fstatus, bold=False),
                       fill=styles.status_fill(fstatus), align=styles.CENTER, border=b)
         else:
-            cells.put(ws, row, 9, None, border=b)
+            cells.put(ws, row, 10, None, border=b)
         n = _num(r.get("n"))
-        cells.put(ws, row, 10, None if n is None else int(n), fmt=formats.INTEGER, border=b)
-        cells.put(ws, row, 11, numbers.sv_range(_num(r.get("ci_low")), _num(r.get("ci_high")), info.decimals, unit),
+        cells.put(ws, row, 11, None if n is None else int(n), fmt=formats.INTEGER, border=b)
+        cells.put(ws, row, 12, numbers.sv_range(_num(r.get("ci_low")), _num(r.get("ci_high")), info.decimals, unit),
                   border=b, align=styles.CENTER)
         note = r.get("note")
-        cells.put(ws, row, 12, "" if cells.is_missing(note) else str(note), font=styles.NOTE,
+        cells.put(ws, row, 13, "" if cells.is_missing(note) else str(note), font=styles.NOTE,
                   align=styles.WRAP, border=b)
         ws.row_dimensions[row].height = max(
             cells.text_height(label, WIDTHS[0]), cells.text_height(str(note or ""), WIDTHS[-1], 12)
@@ -162,26 +171,26 @@ def _chart_data_trend(ws: Worksheet, inputs: ReportInputs, info: IndicatorInfo, 
                       top: int) -> tuple[list[int], int | None, int | None, int]:
     """Write the trend table at (top, DATA_COL).
 
-    Returns (value columns, target column, forecast column, last row).  For an indicator that
-    accumulates over the year, a year-to-date period's target is the annual one: the target is
-    labelled *Målvärde (helår)* and this year's full-year forecast is added, so the reader compares
-    like with like.  (A change target is already year to date: +3 % on the same period.)
+    Returns (value columns, target column, forecast column, last row).  Like is plotted with like:
+    an indicator that accumulates over the year is shown as full years, this year as its full-year
+    forecast, against the full-year target (``inputs.trends`` holds that view, see
+    :func:`dashboard.report.inputs.collect`); any other indicator as the chosen period each year
+    against that period's target.
     """
     unit, vfmt = info.unit_label, formats.value_format(info.decimals, info.unit_label)
     segments = sorted(pd.unique(trend["segment"])) if "segment" in trend and len(trend) else [0]
-    annual = info.accumulates and not inputs.full_year and info.target_kind == "niva"
     col = DATA_COL
     has_target = trend["target"].notna().any() if "target" in trend else False
     headers = ["År"] + [_segment_label(trend, s, len(segments)) for s in segments]
     value_cols = [col + 1 + i for i in range(len(segments))]
     next_col = col + 1 + len(segments)
     forecast_col = target_col = None
-    if annual and "forecast" in trend:
+    if info.accumulates and "forecast" in trend:
         forecast_col, next_col = next_col, next_col + 1
         headers.append("Helårsprognos")
     if has_target:
         target_col = next_col
-        headers.append("Målvärde (helår)" if annual else "Målvärde")
+        headers.append("Helårsmål" if info.accumulates else "Målvärde")
     cells.header_row(ws, top, headers, first_col=col)
     row = top
     for rec in trend.sort_values("year").to_dict("records"):
@@ -205,9 +214,22 @@ def _chart_data_trend(ws: Worksheet, inputs: ReportInputs, info: IndicatorInfo, 
 
 
 def _chart_data_units(ws: Worksheet, info: IndicatorInfo, comp: pd.DataFrame, top: int, col: int,
-                      inputs: ReportInputs) -> tuple[int, list[str]]:
+                      inputs: ReportInputs) -> tuple[int, list[str], bool]:
+    """The units' values (units without one, e.g. no catchment for a per-capita value, are left
+    out).  When the statuses are judged on the full-year forecast, the table has the forecast and
+    the full-year target beside the value so far.  Returns (last row, statuses, on forecast)."""
     unit, vfmt = info.unit_label, formats.value_format(info.decimals, info.unit_label)
-    cells.header_row(ws, top, ["Enhet", "Utfall", "Målvärde", "Status"], first_col=col)
+    comp = comp[comp["value"].notna()] if "value" in comp else comp
+    on_forecast = bool(
+        "status_basis" in comp and len(comp) and (comp["status_basis"].astype(str) == "prognos").any()
+        and comp["forecast"].notna().any()
+    )
+    span = str(comp["span"].iloc[0]) if "span" in comp and len(comp) else ""
+    if on_forecast:
+        headers = ["Enhet", f"Utfall {span}", "Helårsprognos", "Helårsmål", "Status (prognos)"]
+    else:
+        headers = ["Enhet", "Utfall", "Mål för perioden", "Status"]
+    cells.header_row(ws, top, headers, first_col=col)
     row = top
     statuses = []
     for rec in comp.to_dict("records"):
@@ -218,9 +240,14 @@ def _chart_data_units(ws: Worksheet, info: IndicatorInfo, comp: pd.DataFrame, to
         is_own = inputs.unit_id is not None and str(rec.get("unit_id")) == inputs.unit_id
         cells.put(ws, row, col, f"► {name}" if is_own else name, font=styles.BOLD if is_own else styles.BODY)
         cells.put(ws, row, col + 1, formats.to_cell(_num(rec.get("value")), unit), fmt=vfmt)
-        cells.put(ws, row, col + 2, formats.to_cell(_num(rec.get("target")), unit), fmt=vfmt)
-        cells.put(ws, row, col + 3, inputs.status_label(st))
-    return row, statuses
+        if on_forecast:
+            cells.put(ws, row, col + 2, formats.to_cell(_num(rec.get("forecast")), unit), fmt=vfmt)
+            cells.put(ws, row, col + 3, formats.to_cell(_num(rec.get("target_full_year")), unit), fmt=vfmt)
+            cells.put(ws, row, col + 4, inputs.status_label(st))
+        else:
+            cells.put(ws, row, col + 2, formats.to_cell(_num(rec.get("target")), unit), fmt=vfmt)
+            cells.put(ws, row, col + 3, inputs.status_label(st))
+    return row, statuses, on_forecast
 
 
 def indicator_charts(ws: Worksheet, inputs: ReportInputs, info: IndicatorInfo, top: int) -> int:
@@ -236,8 +263,9 @@ def indicator_charts(ws: Worksheet, inputs: ReportInputs, info: IndicatorInfo, t
     height = (CHART_ROWS - 1) * ROW_CM
     if len(trend):
         value_cols, target_col, forecast_col, last = _chart_data_trend(ws, inputs, info, trend, top + 1)
+        per_year = "Helår" if info.accumulates or inputs.period_code == "helar" else inputs.period_code
         chart = charts.trend_chart(
-            ws, title=f"{inputs.period_code if inputs.period_code != 'helar' else 'Helår'} per år, "
+            ws, title=f"{per_year} per år, "
                       f"{inputs.unit_name.lower() if inputs.unit_id is None else inputs.unit_name}",
             cat_col=DATA_COL, value_cols=value_cols, target_col=target_col, forecast_col=forecast_col,
             header_row=top + 1, first_row=top + 2, last_row=last, number_format=vfmt,
@@ -247,10 +275,17 @@ def indicator_charts(ws: Worksheet, inputs: ReportInputs, info: IndicatorInfo, t
     else:
         cells.put(ws, top + 1, 1, "Ingen tidsserie att visa.", font=styles.NOTE)
     units_col = DATA_COL + 6
-    if len(comp):
-        last, statuses = _chart_data_units(ws, info, comp, top + 1, units_col, inputs)
+    if len(comp) and comp["value"].notna().any():
+        last, statuses, on_forecast = _chart_data_units(ws, info, comp, top + 1, units_col, inputs)
+        title = f"Enheterna, {inputs.period_label}"
+        if on_forecast:
+            title += ": status på helårsprognosen"
+            targets = comp.loc[comp["value"].notna(), "target_full_year"].dropna().unique()
+            if len(targets) == 1:
+                title += f" mot helårsmålet {numbers.sv_value(float(targets[0]), info.decimals, info.unit_label)}"
         chart = charts.units_chart(
-            ws, title=f"Enheterna, {inputs.period_label}", cat_col=units_col, value_col=units_col + 1,
+            ws, title=title, cat_col=units_col, value_col=units_col + 1,
+            forecast_col=units_col + 2 if on_forecast else None,
             header_row=top + 1, first_row=top + 2, last_row=last, number_format=vfmt,
             statuses=statuses, width_cm=16.5, height_cm=height,
         )
@@ -272,10 +307,13 @@ def build(wb: Workbook, inputs: ReportInputs, goal: GoalInfo, sheet_name: str) -
               fill=styles.status_fill(status), align=styles.CENTER)
     ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=3)
     row = 3
-    if goal.description:
+    unfinished = unfinished_note(inputs.followup, inputs.year, inputs.period_code, inputs.store.last_data_date)
+    text = " ".join(x for x in (goal.description, unfinished.strip().strip("()").capitalize() + "." if unfinished
+                                else "") if x)  # fmt: skip
+    if text:
         ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=PRINT_COLS)
-        cells.put(ws, 3, 1, goal.description, font=styles.NOTE, align=styles.PARAGRAPH)
-        ws.row_dimensions[3].height = cells.text_height(goal.description, sum(WIDTHS))
+        cells.put(ws, 3, 1, text, font=styles.NOTE, align=styles.PARAGRAPH)
+        ws.row_dimensions[3].height = cells.text_height(text, sum(WIDTHS))
     cells.put(ws, 2, 5, "← Sammanfattning", font=styles.NOTE).hyperlink = names.link(names.SUMMARY)
     header = row + 2
     row = indicator_table(ws, inputs, goal, header)
@@ -287,7 +325,7 @@ def build(wb: Workbook, inputs: ReportInputs, goal: GoalInfo, sheet_name: str) -
             ws.row_breaks.append(Break(id=row))
         row = indicator_charts(ws, inputs, inputs.indicators[ind_id], row + 1)
     cells.set_widths(ws, WIDTHS)
-    cells.set_widths(ws, [8, 12, 12, 10, 2, 2, 22, 11, 11, 15], first_col=DATA_COL)
+    cells.set_widths(ws, [8, 12, 12, 10, 2, 2, 22, 11, 11, 11, 15], first_col=DATA_COL)
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     cells.print_setup(ws, title_rows="1:2", footer=f"{inputs.title} · {sheet_name}",
                       print_area=f"A1:{get_column_letter(PRINT_COLS)}{row}")

@@ -35,8 +35,9 @@ def build(wb: Workbook, inputs: ReportInputs) -> None:
     if last is not None and last < inputs.period_end:
         cells.put(
             ws, row, 2,
-            "Perioden är inte avslutad eller all data är inte inläst: jämförelser gäller data t.o.m. "
-            "datumet ovan (se bladet Avvikelser).",
+            "Perioden är inte avslutad eller all data är inte inläst: den följs upp t.o.m. sista månaden "
+            "med data och jämförs med samma månader föregående år; helårsprognosen visas bredvid "
+            "helårsmålet (se bladet Avvikelser).",
             font=styles.NOTE,
         )
         row += 1
