@@ -113,7 +113,7 @@ def frame_for(
         stem = f"manad-{arg}-{year}"
     elif kind == "profile":
         unit_id = unit or _first_unit(ds)
-        df = views.unit_profile(ds.followup(year, period, unit_id), ds.followup(year, period, None))
+        df = views.unit_profile(ds.followup(year, period, unit_id), ds.followup(year, period, None), ds.plan())
         df = df.drop(columns=["goal_id", "decimals"])
         stem = f"enhet-{unit_id}-{year}-{period}"
     elif kind == "coverage":

@@ -73,11 +73,14 @@ def key_row(followup_df: pd.DataFrame, goal: GoalInfo) -> pd.Series | None:
     return (with_value if len(with_value) else rows).iloc[0]
 
 
-def unit_profile(unit_df: pd.DataFrame, org_df: pd.DataFrame) -> pd.DataFrame:
+def unit_profile(unit_df: pd.DataFrame, org_df: pd.DataFrame, plan: Any = None) -> pd.DataFrame:
     """One unit's indicators next to the whole organisation's: the Enheter page's table.
 
     Columns: goal_id, goal_name, indicator_id, indicator_name, value, org_value, diff_pct (unit
-    against the organisation, in percent), target, status, decimals, unit_label, note.
+    against the organisation, relative, in percent), target, status, decimals, unit_label, note.
+    With ``plan``, ``diff_pct`` is left empty where a relative difference says nothing: counts that
+    add up over units (see :func:`compare_with_organisation`) and percentage indicators (whose
+    difference is in procentenheter; the two values stand side by side).
     """
     keep = ["goal_id", "goal_name", "indicator_id", "indicator_name", "value", "target", "status",
             "decimals", "unit_label", "note"]  # fmt: skip
@@ -86,6 +89,9 @@ def unit_profile(unit_df: pd.DataFrame, org_df: pd.DataFrame) -> pd.DataFrame:
     out = unit.merge(org, on=["goal_id", "indicator_id"], how="left")
     out["diff_pct"] = (out["value"] / out["org_value"] - 1) * 100
     out.loc[out["org_value"].fillna(0) == 0, "diff_pct"] = float("nan")
+    if plan is not None:
+        skip = {i.id for i in plan.indicators if not compare_with_organisation(i) or i.is_percentage}
+        out.loc[out["indicator_id"].isin(skip), "diff_pct"] = float("nan")
     return out[["goal_id", "goal_name", "indicator_id", "indicator_name", "value", "org_value", "diff_pct",
                 "target", "status", "decimals", "unit_label", "note"]]  # fmt: skip
 

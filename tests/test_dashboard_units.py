@@ -336,3 +336,24 @@ def test_half_up_rounding_everywhere() -> None:
 
     # 1 006 178,5: babel alone would give 1 006 178 (half to even)
     assert f.fmt_number(1006178.5) == f"1{NB}006{NB}179" == num(1006178.5) == sv_number(1006178.5)
+
+
+def test_unit_profile_difference_only_for_rates() -> None:
+    """Per-capita 6,0 against the library's 5,0 is +20 %; a count and a share get no difference."""
+    from types import SimpleNamespace
+
+    from dashboard.views import unit_profile
+
+    def ind(id_, adds, pct):
+        return SimpleNamespace(id=id_, adds_up_over_units=adds, is_percentage=pct)
+
+    plan = SimpleNamespace(indicators=[ind("per_inv", False, False), ind("lan", True, False), ind("andel", False, True)])
+    base = {"goal_id": "g", "goal_name": "G", "target": None, "status": "inget_mal", "decimals": 1,
+            "unit_label": "", "note": ""}  # fmt: skip
+    unit = pd.DataFrame([{**base, "indicator_id": i, "indicator_name": i, "value": v}
+                         for i, v in [("per_inv", 6.0), ("lan", 100.0), ("andel", 40.0)]])  # fmt: skip
+    org = pd.DataFrame([{**base, "indicator_id": i, "indicator_name": i, "value": v}
+                        for i, v in [("per_inv", 5.0), ("lan", 1000.0), ("andel", 50.0)]])  # fmt: skip
+    diff = unit_profile(unit, org, plan).set_index("indicator_id")["diff_pct"]
+    assert diff["per_inv"] == pytest.approx(20.0)
+    assert math.isnan(diff["lan"]) and math.isnan(diff["andel"])

@@ -49,7 +49,7 @@ def profile_content(ds: DataSource, view: state.ViewState) -> tuple[str, Any]:
         title = f"{t('nav_units', lang)} · {ds.period_label(view.year, view.period, lang)}"
         return title, html.Div(t("choose_unit_hint", lang), className="alert alert-info")
     unit_id = view.unit
-    df = views.unit_profile(ds.followup(view.year, view.period, unit_id), ds.followup(view.year, view.period, None))
+    df = views.unit_profile(ds.followup(view.year, view.period, unit_id), ds.followup(view.year, view.period, None), ds.plan())
     cols = [
         Column("goal_name", t("goal", lang), width=200, wrap=True),
         Column("indicator_name", t("indicator", lang), width=260, wrap=True),
