@@ -17,7 +17,8 @@ from rich.table import Table
 from dashboard.formatting import NBSP, fmt_change, fmt_number, fmt_range, fmt_value, is_missing
 from etl.config import ConfigError, data_dir, store_url
 from goals import STATUS_LABELS_SV, Plan, followup, load_plan, parse_period
-from goals.plan import Denominator, FilterSpec, Indicator, Measure
+from goals.describe import describe_definition
+from goals.plan import Indicator
 
 STATUS_STYLE = {"uppnatt": "green", "delvis": "yellow", "ej_uppnatt": "red", "ingen_data": "dim", "inget_mal": "dim"}
 COLUMNS_SV = (
@@ -35,10 +36,7 @@ CSV_COLUMNS = (
     "target_full_year", "status", "status_basis", "forecast", "forecast_low", "forecast_high", "forecast_status",
     "n", "ci_low", "ci_high", "unit_label", "decimals", "note",
 )
-AGG_SV = {"sum": "summa", "count": "antal", "distinct": "antal unika", "mean": "medelvärde",
-          "top2box": "andel 4–5 (top 2 box)", "nki": "NKI (oviktat)"}
-TABLE_SV = {"loans": "utlån", "visits": "besök", "events": "arrangemang", "opening_hours": "öppettider",
-            "survey": "enkät"}
+
 
 
 def _console() -> Console:
@@ -75,57 +73,6 @@ def _plan(path: str | None) -> Plan:
 def _fail(console: Console, message: str) -> None:
     console.print(f"[bold red]{message}[/]")
     sys.exit(2)
-
-
-def _filters_sv(filters: dict) -> str:
-    parts = []
-    for col, spec in filters.items():
-        if isinstance(spec, FilterSpec):
-            if spec.in_ is not None:
-                parts.append(f"{col} i {{{', '.join(map(str, spec.in_))}}}")
-            if spec.not_in is not None:
-                parts.append(f"{col} inte i {{{', '.join(map(str, spec.not_in))}}}")
-            if spec.present is not None:
-                parts.append(f"{col} {'ifylld' if spec.present else 'tom'}")
-        elif isinstance(spec, list):
-            parts.append(f"{col} i {{{', '.join(map(str, spec))}}}")
-        else:
-            parts.append(f"{col} = {spec}")
-    return ", ".join(parts)
-
-
-def _measure_sv(m: Measure) -> str:
-    agg = AGG_SV[m.aggregation]
-    col = m.sum_column if m.aggregation in ("sum", "distinct") else ""
-    text = f"{agg}{' ' + col if col else ''} i {TABLE_SV[m.table]}"
-    if m.filters:
-        text += f" där {_filters_sv(m.filters)}"
-    return text
-
-
-def _denominator_sv(d: Denominator | None) -> str:
-    if d is None:
-        return ""
-    if d.kind == "population":
-        ages = f"{d.age_from}–{'' if d.age_to is None else d.age_to} år"
-        return f"invånare {ages} i upptagningsområdet" if (d.age_from, d.age_to) != (0, None) else "invånare i upptagningsområdet"
-    if d.kind == "opening_hours":
-        return "öppettimmar" + (f" där {_filters_sv(d.filters)}" if d.filters else "")
-    if d.kind == "weeks":
-        return "veckor i perioden"
-    assert d.measure is not None
-    return _measure_sv(d.measure)
-
-
-def definition_sv(ind: Indicator) -> str:
-    """The indicator's definition in words: ``summa loans i utlån där … / invånare … × 1 000``."""
-    d = ind.definition
-    text = _measure_sv(d.measure)
-    if den := _denominator_sv(d.denominator):
-        text += f" / {den}"
-    if d.scale != 1:
-        text += f" × {num(d.scale, 0)}"
-    return text
 
 
 def _target_sv(ind: Indicator, year: int) -> str:
@@ -181,7 +128,7 @@ def goals_cmd(goal_set: str | None, plan_path: str | None) -> None:
                 direction = {"higher": "högre", "lower": "lägre", "closer": "nära mål"}[ind.direction]
                 ref = " / ".join(x for x in (ind.kb_key, ind.iso_code) if x)
                 table.add_row(f"{ind.name_sv}\n[dim]{ind.id}[/]", ind.unit, direction, ref,
-                              f"{definition_sv(ind)}\n[dim]{ind.description_sv}[/]",
+                              f"{describe_definition(ind)}\n[dim]{ind.description_sv}[/]",
                               *(_target_sv(ind, y) for y in years))
             console.print(table)
 

@@ -175,8 +175,7 @@ def register(app: Any, ds: DataSource) -> None:
         State("author-store", "data"),
     )
     def render(goal_id: str, year: int, period: str, unit: str, search: str, author: str | None):
-        view = state.parse(search).with_(goal=goal_id, year=int(year), period=period,
-                                         unit=None if unit in (None, "ALLA") else unit)  # fmt: skip
+        view = state.view_from_controls(search, {"goal": goal_id, "year": year, "period": period, "unit": unit})
         return comments_panel(ds, view, author, current_user())
 
     @app.callback(

@@ -66,7 +66,12 @@ def ctl(key: str) -> dict[str, str]:
 
 
 def from_controls(search: str | None, values: dict[str, Any]) -> str:
-    """The query string after the view controls changed (keys not among them, e.g. lang, kept).
+    """The query string after the view controls changed (keys not among them, e.g. lang, kept)."""
+    return view_from_controls(search, values).query()
+
+
+def view_from_controls(search: str | None, values: dict[str, Any]) -> ViewState:
+    """The view the URL and the controls' current values describe: what every page callback reads.
 
     ``values`` maps control keys to their values; ``unit`` "ALLA" (the whole organisation) is
     stored as no unit."""
@@ -79,7 +84,7 @@ def from_controls(search: str | None, values: dict[str, Any]) -> str:
             changes["unit"] = None if value in (None, "", "ALLA") else str(value)
         elif key in ("period", "goal"):
             changes[key] = value or None
-    return view.with_(**changes).query()
+    return view.with_(**changes)
 
 
 def resolve(ds: Any, view: ViewState) -> ViewState:

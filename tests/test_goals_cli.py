@@ -47,7 +47,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     import etl.store
 
     monkeypatch.setattr(etl.store.Store, "read_tables", lambda self: tiny_tables())
-    return {"BIBPLAN_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}", "BIBPLAN_DATA_DIR": str(tmp_path)}
+    # A wide console, so that a phrase asserted below is not wrapped inside a table cell.
+    return {"BIBPLAN_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}", "BIBPLAN_DATA_DIR": str(tmp_path),
+            "COLUMNS": "320"}
 
 
 def _csv(out: str) -> list[dict[str, str]]:

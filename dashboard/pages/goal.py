@@ -290,8 +290,7 @@ def register(app: Any, ds: DataSource) -> None:
         State("url", "search"),
     )
     def update(goal_id: str, year: int, period: str, unit: str, search: str):
-        view = state.parse(search).with_(goal=goal_id, year=int(year), period=period,
-                                         unit=None if unit in (None, "ALLA") else unit)  # fmt: skip
+        view = state.view_from_controls(search, {"goal": goal_id, "year": year, "period": period, "unit": unit})
         return ds.cached(("goal", view), lambda: goal_content(ds, view))
 
     @app.callback(

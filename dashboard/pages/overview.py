@@ -121,7 +121,5 @@ def register(app: Any, ds: DataSource) -> None:
         State("url", "search"),
     )
     def update(year: int, period: str, unit: str, search: str):
-        view = state.parse(search)
-        unit_id = None if unit in (None, "ALLA") else unit
-        view = view.with_(year=int(year), period=period, unit=unit_id)
-        return ds.cached(("overview", view), lambda: overview_content(ds, int(year), period, unit_id, view))
+        view = state.view_from_controls(search, {"year": year, "period": period, "unit": unit})
+        return ds.cached(("overview", view), lambda: overview_content(ds, view.year, period, view.unit, view))

@@ -84,7 +84,7 @@ def register(app: Any, ds: DataSource) -> None:
         State("url", "search"),
     )
     def update(year: int, period: str, unit: str, search: str):
-        view = state.parse(search).with_(year=int(year), period=period, unit=None if unit in (None, "ALLA") else unit)
+        view = state.view_from_controls(search, {"year": year, "period": period, "unit": unit})
         return ds.cached(("profile", view), lambda: profile_content(ds, view))
 
     @app.callback(
@@ -96,5 +96,5 @@ def register(app: Any, ds: DataSource) -> None:
         State("url", "search"),
     )
     def percapita(indicator_id: str, year: int, period: str, unit: str, search: str):
-        view = state.parse(search).with_(year=int(year), period=period, unit=None if unit in (None, "ALLA") else unit)
+        view = state.view_from_controls(search, {"year": year, "period": period, "unit": unit})
         return ds.cached(("percapita", indicator_id, view), lambda: percapita_figure(ds, indicator_id, view))
