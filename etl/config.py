@@ -158,7 +158,6 @@ class Settings(_Model):
 
     data_dir: str = "sample"
     store_url: str = "sqlite:///bibplan.sqlite"
-    pseudonym_key: str | None = None  # key for hashing borrower numbers; env BIBPLAN_PSEUDONYM_KEY wins
 
     @field_validator("store_url")
     @classmethod

@@ -18,19 +18,16 @@ Borrower numbers: nothing downstream uses them (the loans table has no borrower 
 figure counts distinct borrowers), so the borrower column is dropped unread instead of being
 pseudonymised: the CSV reader never converts it (it is not in ``include_columns``), and in a
 spreadsheet its cells are never looked at and are freed with the sheet.  Nothing about a borrower is
-kept, hashed or stored.  :func:`pseudonymise` (HMAC-SHA256, key from :func:`pseudonym_key`) is the
-keyed hash to use if a figure ever needs distinct borrowers (active borrowers); the load does not
-call it.
+kept, hashed or stored.  (If a figure ever needs distinct borrowers, e.g. active borrowers, hash them
+with a keyed hash on read; never store them raw.)
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import itertools
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from etl.config import Source, load_settings
+from etl.config import Source
 from etl.headers import ColumnMap, map_columns, missing_column
 from etl.parse import datetimes
 from etl.problems import Problem
@@ -381,48 +378,4 @@ def _map(agg: pd.DataFrame, fld: str, builtin: dict[str, Any], source: Source, p
     for label, row in unknown.items():
         problem("fel", "unknown_label", f"Värdet {label!r} går inte att översätta. Lägg till value_labels: "
                 f"{{{fld}: {{\"{label}\": …}}}} i sources.yaml.", row, fld, label)
-    return out
-
-
-# --------------------------------------------------------------------------- borrower pseudonyms
-def pseudonym_key() -> bytes:
-    """The key for borrower pseudonyms: env BIBPLAN_PSEUDONYM_KEY, else settings.pseudonym_key."""
-    key = os.environ.get("BIBPLAN_PSEUDONYM_KEY") or load_settings().pseudonym_key
-    return key.encode("utf-8") if key else b""
-
-
-def pseudonymise(values: Any, key: bytes) -> pa.DictionaryArray:
-    """Keyed hash (HMAC-SHA256, first 16 hex digits) of every value, as a dictionary column: each
-    distinct value is hashed once and the raw values are not kept."""
-    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
-        try:
-            values = pa.array(values, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            values = pa.array([None if v is None else str(v) for v in values], pa.string())
-    if isinstance(values, pa.ChunkedArray):  # one dictionary for the whole column
-        values = values.combine_chunks()
-    enc = pc.dictionary_encode(values)
-    hashes = pa.array(_digests([_plain(u) for u in enc.dictionary.to_pylist()], key), pa.string())
-    return pa.DictionaryArray.from_arrays(enc.indices, hashes)
-
-
-def _digests(values: list[Any], key: bytes) -> list[str | None]:
-    """HMAC-SHA256 (RFC 2104) of each value, first 16 hex digits.  The keyed inner and outer states
-    are computed once and copied per value, which is several times faster than ``hmac.new``."""
-    block = 64
-    key = hashlib.sha256(key).digest() if len(key) > block else key
-    key = key.ljust(block, b"\0")
-    inner = hashlib.sha256(bytes(k ^ 0x36 for k in key))
-    outer = hashlib.sha256(bytes(k ^ 0x5C for k in key))
-    out: list[str | None] = []
-    append = out.append
-    for v in values:
-        if v is None or v == "":
-            append(None)
-            continue
-        i = inner.copy()
-        i.update(str(v).encode())
-        o = outer.copy()
-        o.update(i.digest())
-        append(o.hexdigest()[:16])
     return out
