@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,3 +83,10 @@ def pytest_setup_options():  # dash_duo: Debian's Chromium, a fixed window (see 
     options.binary_location = "/usr/bin/chromium"
     options.add_argument("--window-size=1280,900")
     return options
+
+
+def free_port() -> int:
+    """A free loopback port, so browser tests in parallel checkouts never collide on Dash's 8050."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -15,6 +15,7 @@ import goals
 from dashboard.app import create_app
 from dashboard.data import DataSource
 from tests.conftest_dashboard import sample_ds, sample_store_file  # noqa: F401  (fixtures)
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,7 @@ def choose(dash_duo: Any, picker: str, label: str) -> None:
 
 
 def start(dash_duo: Any, ds: DataSource, path: str) -> None:
-    dash_duo.start_server(create_app(ds), dev_tools_disable_version_check=True)
+    dash_duo.start_server(create_app(ds), dev_tools_disable_version_check=True, port=free_port())
     dash_duo.wait_for_page(dash_duo.server_url + path)
 
 

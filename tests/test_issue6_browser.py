@@ -18,6 +18,7 @@ from dashboard.app import create_app
 from dashboard.auth import add_user, hash_password
 from dashboard.data import DataSource
 from tests.conftest_dashboard import REPO, sample_ds, sample_store_file  # noqa: F401  (fixtures)
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +52,7 @@ def visits_file(path: Path, rows: list[list[Any]]) -> Path:
 
 def start(dash_duo: Any, ds: DataSource, users: Path, path: str) -> None:
     # navigate=False: with users, the first page is the login form, not the Dash app.
-    dash_duo.start_server(create_app(ds, users_path=users), navigate=False, dev_tools_disable_version_check=True)
+    dash_duo.start_server(create_app(ds, users_path=users), navigate=False, dev_tools_disable_version_check=True, port=free_port())
     go(dash_duo, path)
 
 
