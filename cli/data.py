@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli.errors import FAILED, CliError
 from etl.config import ConfigError, data_dir, store_url
 from etl.problems import PROBLEM_COLUMNS_SV, Problem
 from etl.tables import KIND_LABELS_SV
@@ -32,8 +32,7 @@ def _console() -> Console:
 
 
 def _config_error(console: Console, exc: ConfigError) -> None:
-    console.print(f"[bold red]{exc}[/]")
-    sys.exit(2)
+    raise CliError(str(exc)) from None
 
 
 def _int(n: int) -> str:
@@ -93,17 +92,15 @@ def _resolve_config(console: Console, paths: tuple[Path, ...], config_dir: Path 
 
     missing_paths = [p for p in paths if not p.exists()]
     if missing_paths:
-        console.print(f"[bold red]Hittar inte {', '.join(str(p) for p in missing_paths)}.[/] Ange en mapp med "
-                      "exporter eller exportfiler (xlsx, xls, ods, csv).")
-        sys.exit(2)
+        raise CliError(f"Hittar inte {', '.join(str(p) for p in missing_paths)}. Ange en mapp med "
+                       "exporter eller exportfiler (xlsx, xls, ods, csv).")
     try:
         chosen = config_dir or config_dir_for(paths, data_dir())
     except ConfigError as exc:
         _config_error(console, exc)
     if not chosen.is_dir():
-        console.print(f"[bold red]Konfigurationsmappen {chosen} finns inte.[/] Ange mappen som har units.yaml "
-                      "och sources.yaml med --config-dir.")
-        sys.exit(2)
+        raise CliError(f"Konfigurationsmappen {chosen} finns inte. Ange mappen som har units.yaml "
+                       "och sources.yaml med --config-dir.")
     lacking = missing_config(chosen)
     if lacking:
         if config_dir is not None:
@@ -112,11 +109,10 @@ def _resolve_config(console: Console, paths: tuple[Path, ...], config_dir: Path 
             folders = sorted({str((p if p.is_dir() else p.parent).resolve()) for p in paths})
             why = (f"den konfigurerade datakatalogen {chosen}, eftersom {', '.join(folders)} inte har någon "
                    "sources.yaml" if str(chosen.resolve()) not in folders else str(chosen))
-        console.print(f"[bold red]Konfigurationen saknas: {' och '.join(lacking)} finns inte i {why}.[/] "
-                      "units.yaml listar enheterna och sources.yaml hur exporterna läses. Ange mappen som har "
-                      "dem med --config-dir, lägg dem bredvid exporterna eller ändra data_dir i "
-                      "data/settings.yaml (se README, avsnittet Configuration).")
-        sys.exit(2)
+        raise CliError(f"Konfigurationen saknas: {' och '.join(lacking)} finns inte i {why}. "
+                       "units.yaml listar enheterna och sources.yaml hur exporterna läses. Ange mappen som har "
+                       "dem med --config-dir, lägg dem bredvid exporterna eller ändra data_dir i "
+                       "data/settings.yaml (se README, avsnittet Configuration).")
     try:
         return load_config(chosen)
     except ConfigError as exc:
@@ -140,9 +136,8 @@ def load(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, user
         _config_error(console, exc)
     config = _resolve_config(console, paths, config_dir)
     if not path_items(paths):
-        console.print(f"[red]Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}.[/] "
-                      "Inget laddades.")
-        sys.exit(1)
+        raise CliError(f"Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}. "
+                       "Inget laddades.", FAILED)
     progress = _LazyProgress(console)
     try:
         store = Store(url or store_url())
@@ -165,8 +160,7 @@ def load(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, user
     console.print(f"{_int(report.rows_added)} rader sparade, {_int(report.rows_replaced)} ersatta, "
                   f"{rejected} filer avvisade.")
     if report.has_errors:
-        console.print("[red]Filer med fel har inte laddats; rätta felen ovan och ladda igen.[/]")
-        sys.exit(1)
+        raise CliError("Filer med fel har inte laddats; rätta felen ovan och ladda igen.", FAILED)
 
 
 @click.command()
@@ -186,8 +180,7 @@ def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
     config = _resolve_config(console, paths, config_dir)
     items = path_items(paths)
     if not items:
-        console.print(f"[red]Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}.[/]")
-        sys.exit(1)
+        raise CliError(f"Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}.", FAILED)
     try:
         existing = None if no_store else _existing_tables(url or store_url())
         result = check_paths([f for f, _ in items], config, existing=existing, labels=dict(items))
@@ -206,8 +199,7 @@ def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
     console.print(table)
     print_problems(console, result.problems)
     if result.has_errors:
-        console.print("[red]Det finns fel: filer med fel skulle avvisas i sin helhet vid laddning.[/]")
-        sys.exit(1)
+        raise CliError("Det finns fel: filer med fel skulle avvisas i sin helhet vid laddning.", FAILED)
     console.print("Inga fel.")
 
 
@@ -259,8 +251,7 @@ def _store(console: Console, url: str | None):
     try:
         return Store(url or store_url())
     except ConfigError as exc:
-        console.print(f"[bold red]{exc}[/]")
-        sys.exit(2)
+        raise CliError(str(exc)) from None
 
 
 def _when(value: object) -> str:
@@ -290,8 +281,7 @@ def loads(load_id: int | None, url: str | None) -> None:
         return
     match = df[df["id"] == load_id]
     if match.empty:
-        console.print(f"[red]Laddning {load_id} finns inte.[/] Se bibplan loads.")
-        sys.exit(1)
+        raise CliError(f"Laddning {load_id} finns inte. Se bibplan loads.", FAILED)
     r = match.iloc[0]
     undone = f", ångrad {_when(r['undone_at'])}" if r["undone_at"] is not None and r["undone_at"] == r["undone_at"] else ""
     table = Table("Fil", "Typ", "Status", "Innehållshash (SHA-256)", "Rader tillagda", "Rader ersatta", "Fel",
@@ -316,8 +306,7 @@ def undo(load_id: int, url: str | None, yes: bool) -> None:
     df = store.loads()
     match = df[df["id"] == load_id]
     if match.empty:
-        console.print(f"[red]Laddning {load_id} finns inte.[/] Se bibplan loads.")
-        sys.exit(1)
+        raise CliError(f"Laddning {load_id} finns inte. Se bibplan loads.", FAILED)
     r = match.iloc[0]
     if not yes:
         click.confirm(f"Ångra laddning {load_id} ({_when(r['started_at'])} av {r['user']}: "
@@ -325,7 +314,6 @@ def undo(load_id: int, url: str | None, yes: bool) -> None:
     try:
         removed = store.undo_load(load_id)
     except UndoError as exc:
-        console.print(f"[red]{exc}[/]")
-        sys.exit(1)
+        raise CliError(str(exc), FAILED) from None
     console.print(f"Laddning {load_id} är ångrad: {_int(removed)} rader borttagna, "
                   f"{_int(int(r['rows_replaced']))} rader återställda.")

@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from cli.errors import CliError
 from dashboard.formatting import NBSP, fmt_change, fmt_number, fmt_range, fmt_value, is_missing
 from etl.config import ConfigError, data_dir, store_url
 from goals import STATUS_LABELS_SV, Plan, followup, load_plan, parse_period
@@ -71,8 +72,7 @@ def _plan(path: str | None) -> Plan:
 
 
 def _fail(console: Console, message: str) -> None:
-    console.print(f"[bold red]{message}[/]")
-    sys.exit(2)
+    raise CliError(message)
 
 
 def _target_sv(ind: Indicator, year: int) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
+
+from cli.errors import CliError
 
 PLAN_FILE = "biblioteksplan.yaml"
 
@@ -33,14 +34,12 @@ def report(year: int, period: str, unit: str | None, goal_set: str, plan_path: P
         per = goals.parse_period(year, period)
         gset = plan.goal_set(goal_set)
     except (ConfigError, ValueError, KeyError) as exc:
-        click.echo(f"Fel: {exc.args[0] if isinstance(exc, KeyError) else exc}", err=True)
-        sys.exit(2)
+        raise CliError(f"Fel: {exc.args[0] if isinstance(exc, KeyError) else exc}") from None
     store = Store(store_url())
     tables = store.read_tables()
     if unit is not None and unit not in set(tables.units["unit_id"].astype(str)):
         known = ", ".join(tables.units["unit_id"].astype(str))
-        click.echo(f"Fel: okänd enhet {unit!r}; kända enheter: {known}", err=True)
-        sys.exit(2)
+        raise CliError(f"Fel: okänd enhet {unit!r}; kända enheter: {known}")
     info = StoreInfo.from_store(store, [g.id for g in gset.goals], year, per.code, unit)
     if output.suffix.lower() != ".xlsx":
         output = output.with_suffix(".xlsx")
