@@ -144,6 +144,13 @@ def empty(kind: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in COLUMNS[kind].items()})
 
 
+def loans_total(loans: pd.DataFrame) -> pd.Series:
+    """Loans as KB counts them (Utlan399): initial loans + renewals, a missing count taken as 0.
+    The one place the total is computed (anomaly rules, indicators)."""
+    return (loans["initial_loans"].astype("Float64").fillna(0)
+            + loans["renewals"].astype("Float64").fillna(0)).astype(float)
+
+
 def conform(kind: str, df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with exactly the canonical columns of ``kind`` (plus any trace columns), cast."""
     out = pd.DataFrame(index=df.index)

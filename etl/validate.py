@@ -8,7 +8,7 @@ becomes one :class:`~etl.problems.Problem` carrying the file, sheet, Excel row a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -43,10 +43,11 @@ MAX_PER_CHECK = 20
 
 def validate(kind: str, df: pd.DataFrame, *, file: str = "", sheet: str = "",
              unit_ids: Collection[str] = (), skip_rows: Collection[int] = (),
-             today: dt.date | None = None) -> list[Problem]:
+             columns: Mapping[str, str] | None = None, today: dt.date | None = None) -> list[Problem]:
     """All problems in the tidy table ``df`` of ``kind``.  Rows in ``skip_rows`` (Excel rows that
-    already have an error from an earlier step) are not reported again for missing values."""
-    v = _Validator(kind, df, file, sheet, set(skip_rows))
+    already have an error from an earlier step) are not reported again for missing values.
+    ``columns``: field -> the sheet's header it was read from (named in the problems)."""
+    v = _Validator(kind, df, file, sheet, set(skip_rows), dict(columns or {}))
     today = today or dt.date.today()
     for col in REQUIRED[kind]:
         missing = df[col].isna().to_numpy() & v.fresh
@@ -115,27 +116,33 @@ def _duplicates(v: "_Validator", kind: str, df: pd.DataFrame) -> None:
 
 
 class _Validator:
-    def __init__(self, kind: str, df: pd.DataFrame, file: str, sheet: str, skip_rows: set[int]):
+    def __init__(self, kind: str, df: pd.DataFrame, file: str, sheet: str, skip_rows: set[int],
+                 columns: dict[str, str]):
         self.kind, self.df, self.file, self.sheet = kind, df, file, sheet
-        self.columns: dict[str, str] = df.attrs.get("columns", {})
+        self.columns = columns
         rows = df["source_row"].to_numpy() if "source_row" in df else np.zeros(len(df), dtype=int)
         self.rows = rows
         self.fresh = ~np.isin(rows, list(skip_rows)) if skip_rows else np.ones(len(df), dtype=bool)
         self.problems: list[Problem] = []
-        self.counts: dict[str, int] = {}
+        #: Per (code, field): how many failures, and the first one's column (named in the summary).
+        self.counts: dict[tuple[str, str], int] = {}
+        self.first_column: dict[tuple[str, str], str] = {}
 
     def col(self, field: str) -> str:
         return self.columns.get(field, FIELD_LABELS_SV.get(field, field))
 
     def add(self, code: str, field: str, i: int, message: str, column: str | None = None) -> None:
-        n = self.counts[code + field] = self.counts.get(code + field, 0) + 1
+        key = (code, field)
+        n = self.counts[key] = self.counts.get(key, 0) + 1
         if n > MAX_PER_CHECK:
             return
         value = self.df[field].iat[i]
         row = self.rows[i]
+        column = column or self.col(field)
+        self.first_column.setdefault(key, column)
         self.problems.append(Problem(
             "fel", code, message, file=self.file, sheet=self.sheet,
-            row=None if pd.isna(row) else int(row), column=column or self.col(field),
+            row=None if pd.isna(row) else int(row), column=column,
             value="" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)))
 
     def report(self, mask: np.ndarray, code: str, field: str, message: str, column_from: str = "") -> None:
@@ -144,10 +151,10 @@ class _Validator:
             self.add(code, field, i, message, column)
 
     def finish(self) -> list[Problem]:
-        for key, n in self.counts.items():
+        for (code, field), n in self.counts.items():
             if n > MAX_PER_CHECK:
-                first = next(p for p in self.problems if key.startswith(p.code))
-                self.problems.append(Problem("fel", first.code, f"… och {n - MAX_PER_CHECK} rader till med "
+                column = self.first_column[(code, field)]
+                self.problems.append(Problem("fel", code, f"… och {n - MAX_PER_CHECK} rader till med "
                                              "samma fel (endast de första visas).", file=self.file,
-                                             sheet=self.sheet, column=first.column))
+                                             sheet=self.sheet, column=column))
         return self.problems

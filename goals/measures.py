@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from etl.tables import SURVEY_ITEMS, Tables
+from etl.tables import SURVEY_ITEMS, Tables, loans_total
 from goals.plan import NKI_ITEMS, FilterSpec, FilterValue, Measure
 
 MONTHLY_KINDS = ("loans", "visits", "events", "opening_hours")
@@ -193,7 +193,7 @@ class TableCache:
         if key not in self._columns:
             df = getattr(self.tables, table)
             if table == "loans" and column == "loans":
-                vals = np.nan_to_num(self.column(table, "initial_loans")) + np.nan_to_num(self.column(table, "renewals"))
+                vals = loans_total(df).to_numpy()
             else:
                 vals = df[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
             self._columns[key] = vals
@@ -234,7 +234,7 @@ class DistinctRows:
 def distinct_rows(grid: Grid, tables: Tables, measure: Measure) -> DistinctRows:
     df = getattr(tables, measure.table)
     if measure.table == "loans":
-        df = df.assign(loans=df["initial_loans"].astype("Float64") + df["renewals"].astype("Float64"))
+        df = df.assign(loans=loans_total(df))
     df = df[_filter_mask(df, measure.filters)]
     vals = df[measure.sum_column]
     keep = vals.notna() & (vals.astype(str).str.strip() != "")

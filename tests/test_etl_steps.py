@@ -14,7 +14,7 @@ from etl.normalise import normalise
 from etl.parse import datetimes, numbers, parse_month, parse_time
 from etl.read import RawSheet, detect_encoding, read_sheet, sniff_delimiter
 from etl.units import UnitIndex
-from etl.validate import validate
+from etl.validate import MAX_PER_CHECK, validate
 from etl.vocabulary import norm
 
 UNITS = UnitsFile.model_validate({"units": [
@@ -34,6 +34,12 @@ def sheet(header: list, *rows: list, header_rows: int = 1) -> RawSheet:
     cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in names]
     return RawSheet("f.xlsx", "Blad1", parts, list(names), cols,
                     np.arange(len(rows), dtype=np.int64) + header_rows + 1, header_rows)
+
+
+def tidy(*args, **kw) -> tuple[pd.DataFrame, list]:
+    """:func:`normalise`'s frame and problems."""
+    result, problems = normalise(*args, **kw)
+    return result.frame, problems
 
 
 def src(kind: str, **kw) -> Source:
@@ -138,7 +144,7 @@ def test_loans_long_sums_item_types_and_derives_initial_loans():
                 ["2024-01", "Gottsunda", "Bok", "Barn", "1 000", 100],
                 ["2024-01", "Gottsunda", "Böcker", "Barn", 50, 5],
                 ["2024-01", "Gottsunda", "DVD", "Vuxen", 20, 0])
-    df, problems = normalise(raw, src("loans"), INDEX)
+    df, problems = tidy(raw, src("loans"), INDEX)
     assert not [p for p in problems if p.is_error]
     bok = df[df["media_type"] == "bok"].iloc[0]
     assert (bok["initial_loans"], bok["renewals"], bok["source_row"]) == (1050 - 105, 105, 2)
@@ -152,7 +158,7 @@ def test_months_as_columns_with_year_row_and_totals_column():
                  ["Enhet", "Medietyp", "Målgrupp", "nov", "dec", "Totalt"]],
                 ["Gottsunda", "Bok", "Barn", 10, 20, 30], header_rows=2)
     raw.header_parts[4] = ("2023", "dec")  # as read: the merged year carried forward
-    df, problems = normalise(raw, src("loans", layout="months_as_columns"), INDEX)
+    df, problems = tidy(raw, src("loans", layout="months_as_columns"), INDEX)
     assert df["month"].dt.strftime("%Y-%m").tolist() == ["2023-11", "2023-12"]
     assert df["initial_loans"].tolist() == [10, 20]
     assert [p.code for p in problems] == ["totals_row"]
@@ -160,7 +166,7 @@ def test_months_as_columns_with_year_row_and_totals_column():
 
 def test_months_as_columns_year_from_constant():
     raw = sheet(["Stadsdel", "Ålder", "jan"], ["Gottsunda", "0-5", 800])
-    df, _ = normalise(raw, src("population", layout="months_as_columns", constants={"year": 2024}), INDEX)
+    df, _ = tidy(raw, src("population", layout="months_as_columns", constants={"year": 2024}), INDEX)
     assert df[["year", "district", "age_from", "age_to", "population"]].iloc[0].tolist() == [2024, "Gottsunda", 0, 5, 800]
 
 
@@ -168,7 +174,7 @@ def test_visits_in_out_is_halved_and_hourly_rows_summed():
     raw = sheet(["Datum", "Timme", "Enhet", "In", "Ut"],
                 ["2024-01-02", "10", "Gottsunda", 10, 12],
                 ["2024-01-02", "11", "Gottsunda", 4, 2])
-    df, _ = normalise(raw, src("visits", counter_mode="in_out"), INDEX)
+    df, _ = tidy(raw, src("visits", counter_mode="in_out"), INDEX)
     assert df["visits"].tolist() == [(10 + 12 + 4 + 2) / 2]
 
 
@@ -176,7 +182,7 @@ def test_cumulative_counter_takes_differences_and_marks_a_reset_missing():
     raw = sheet(["Datum", "Enhet", "Mätarställning"],
                 ["2024-01-01", "Bokbussen", 1000], ["2024-01-02", "Bokbussen", 1100],
                 ["2024-01-03", "Bokbussen", 40], ["2024-01-04", "Bokbussen", 140])
-    df, problems = normalise(raw, src("visits", counter_mode="cumulative"), INDEX)
+    df, problems = tidy(raw, src("visits", counter_mode="cumulative"), INDEX)
     v = df["visits"].tolist()
     assert df["date"].dt.day.tolist() == [2, 3, 4]  # the first reading is only the baseline
     assert v[0] == 100 and np.isnan(v[1]) and v[2] == 100
@@ -191,7 +197,7 @@ def test_zero_on_an_open_day_is_missing_but_blank_on_a_closed_day_is_zero():
                 ["2024-01-02", "Gottsunda", 0],   # tuesday, open: outage
                 ["2024-01-03", "Gottsunda", ""],  # wednesday, closed: no visits
                 ["2024-01-09", "Gottsunda", 55])
-    df, problems = normalise(raw, src("visits"), INDEX, opening)
+    df, problems = tidy(raw, src("visits"), INDEX, opening)
     assert np.isnan(df["visits"].iat[0]) and df["visits"].iat[1] == 0 and df["visits"].iat[2] == 55
     assert [(p.code, p.row) for p in problems] == [("counter_outage", 2)]
 
@@ -199,7 +205,7 @@ def test_zero_on_an_open_day_is_missing_but_blank_on_a_closed_day_is_zero():
 def test_events_kb_category_labels_and_serial_dates():
     raw = sheet(["Datum", "Enhet", "Arrangemang", "Kategori", "Målgrupp", "Antal deltagare"],
                 [45300, "Gottsunda", "Sagostund", "Publ102", "Barn", "12"])
-    df, _ = normalise(raw, src("events"), INDEX)
+    df, _ = tidy(raw, src("events"), INDEX)
     row = df.iloc[0]
     assert (str(row["date"])[:10], row["kb_category"], row["target_group"], row["participants"]) == \
         ("2024-01-09", 102, "barn", 12)
@@ -209,7 +215,7 @@ def test_opening_hours_computes_hours_and_drops_closed_days():
     raw = sheet(["Enhet", "Gäller från", "Veckodag", "Öppnar", "Stänger"],
                 ["Gottsunda", "2024-01-01", "Måndag", "10:00", "19:30"],
                 ["Gottsunda", "2024-01-01", "Söndag", "", ""])
-    df, problems = normalise(raw, src("opening_hours"), INDEX)
+    df, problems = tidy(raw, src("opening_hours"), INDEX)
     assert df[["weekday", "service", "opens", "closes", "hours"]].iloc[0].tolist() == [1, "bemannad", "10:00", "19:30", 9.5]
     assert len(df) == 1 and not problems
 
@@ -218,7 +224,7 @@ def test_survey_likert_labels_and_vet_ej_is_missing():
     raw = sheet(["Tidstämpel", "Bibliotek", "Bemötande", "Helhet"],
                 ["2024-05-01 10:00", "Gottsunda", "Mycket nöjd", 8],
                 ["2024-05-02 10:00", "Gottsunda", "Vet ej", "Ej aktuellt"])
-    df, problems = normalise(raw, src("survey"), INDEX)
+    df, problems = tidy(raw, src("survey"), INDEX)
     assert problems == []  # too few answers is the anomaly rule few_survey_answers (etl/anomalies.py)
     b = df[df["item"] == "bemotande"]["value"].tolist()
     assert b[0] == 5 and np.isnan(b[1])
@@ -240,6 +246,23 @@ def test_validate_collects_every_failure():
     assert got == [("date_out_of_range", 4), ("duplicate", 3), ("missing_value", 4), ("negative", 3),
                    ("out_of_range", 4)]
     assert all(p.severity == "fel" and p.file == "a.xlsx" for p in problems)
+
+
+def test_validate_summary_names_the_column_of_its_own_field():
+    # More than MAX_PER_CHECK titles missing, and one date missing before them: the summary of the
+    # missing titles names the title column, not the date column of the first missing value.
+    n = MAX_PER_CHECK + 3
+    df = pd.DataFrame({
+        "date": pd.to_datetime([None] + [f"2024-01-{d:02d}" for d in range(1, n)]).astype("datetime64[s]"),
+        "unit_id": ["gottsunda"] * n, "title": [None] * n,
+        "kb_category": pd.array([102] * n, dtype="Int64"), "target_group": ["barn"] * n,
+        "participants": pd.array([5] * n, dtype="Int64"), "partner": [None] * n,
+        "source_row": list(range(2, n + 2)),
+    })
+    problems = validate("events", df, file="a.xlsx", columns={"date": "Datum", "title": "Arrangemang"})
+    summaries = [(p.code, p.column) for p in problems if p.row is None]
+    assert summaries == [("missing_value", "Arrangemang")]
+    assert [p.column for p in problems if p.row is not None and p.column == "Datum"] == ["Datum"]
 
 
 def test_double_encoded_utf8_is_repaired_with_a_warning(tmp_path):

@@ -1,0 +1,161 @@
+"""Visits: door-counter readings -> visits per unit and day (counter modes, cumulative readings,
+outage days marked missing).
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+
+from etl.normalise.common import Ctx, parse_dates, report_duplicates, map_labels, parse_numbers, require, resolve_units, values_into_fields
+from etl.parse import is_blank, parse_time
+from etl.schedule import open_status
+from etl.units import UnitIndex
+from etl.vocabulary import vocabulary
+
+
+def normalise_visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.DataFrame | None) -> pd.DataFrame | None:
+    df = values_into_fields(df, ("visits", "in", "total"), ctx)
+    mode = ctx.source.counter_mode
+    ok = require(df, ctx, ("unit", "unit_id"))
+    ok &= "month" in df or require(df, ctx, ("date",))
+    ok &= require(df, ctx, ("in", "total", "visits"))
+    if not ok:
+        return None
+    days = df["month"].to_numpy().astype("datetime64[s]") if "date" not in df else parse_dates(df, "date", ctx)
+    hours = np.array([parse_time(v) if not is_blank(v) else 0.0 for v in df["time"]], dtype=float) \
+        if "time" in df else np.zeros(len(df))
+    day = days.astype("datetime64[D]").astype("datetime64[s]")
+    timestamp = day + (np.nan_to_num(hours) * 3600).astype("timedelta64[s]")
+    unit_ids = resolve_units(df, ctx, units, day)
+    reading_field = next(f for f in ("in", "total", "visits") if f in df)
+    if mode == "in_out" and "in" in df and "out" in df:
+        vin, oin = parse_numbers(df, "in", ctx, outage_ok=True)
+        vout, oout = parse_numbers(df, "out", ctx, outage_ok=True)
+        value, outage = (vin + vout) / 2, oin | oout
+        said = np.where(oin, df["in"].to_numpy(dtype=object), df["out"].to_numpy(dtype=object))
+    else:
+        value, outage = parse_numbers(df, reading_field, ctx, outage_ok=True)
+        said = df[reading_field].to_numpy(dtype=object)
+        if mode == "in_out":
+            value = value / 2
+    # Why a day is an outage, for the one warning per run of outage days (see _outages).
+    cause = np.where(outage, [f"{str(v).strip()!r}" for v in said], "")
+    sensor = df["sensor"].astype(str).to_numpy() if "sensor" in df else np.full(len(df), "")
+    raw = pd.DataFrame({"ts": timestamp, "date": day, "unit_id": unit_ids, "sensor": sensor,
+                        "value": value, "outage": outage, "blank": np.isnan(value) & ~outage,
+                        "cause": cause, "_row": df["_row"].to_numpy()})
+    dup_key = [c for c in ("date", "month", "time", "unit", "unit_id", "sensor") if c in df]
+    report_duplicates(df, dup_key, ctx)
+    raw = raw.dropna(subset=["unit_id", "date"])
+    if mode == "cumulative":
+        raw = _differences(raw, ctx, reading_field, units)
+    raw = raw.assign(missing=raw["value"].isna())
+    grouped = raw.groupby(["date", "unit_id"], sort=True)
+    day_df = grouped[["value"]].sum(min_count=1).rename(columns={"value": "visits"})
+    day_df["any_missing"] = grouped["missing"].any()
+    day_df["outage"] = grouped["outage"].any()
+    day_df["blank"] = grouped["blank"].all()
+    day_df["cause"] = grouped["cause"].max()
+    day_df["source_row"] = grouped["_row"].min()
+    day_df = day_df.reset_index()
+    day_df.loc[day_df["any_missing"], "visits"] = np.nan
+    day_df = _outages(day_df, ctx, opening, reading_field, units)
+    est = df["estimated"] if "estimated" in df else None
+    if est is not None:
+        labels = map_labels(df, "estimated", ctx, vocabulary().value_labels["estimated"])
+        flag = pd.DataFrame({"source_row": df["_row"].to_numpy(), "estimated": labels})
+        day_df = day_df.merge(flag.groupby("source_row").first().reset_index(), on="source_row", how="left")
+        day_df["estimated"] = day_df["estimated"].fillna(False).astype(bool)
+    else:
+        day_df["estimated"] = False
+    return day_df
+
+
+def _differences(raw: pd.DataFrame, ctx: Ctx, reading_field: str, units: UnitIndex) -> pd.DataFrame:
+    """Cumulative counter readings -> counts per reading; a reset (negative difference) is missing."""
+    raw = raw.sort_values(["unit_id", "sensor", "ts"]).reset_index(drop=True)
+    # A missing reading (outage) does not break the series: the next reading covers both days and is
+    # therefore also unknown for the day; carry the last good reading forward for the difference.
+    last = raw.groupby(["unit_id", "sensor"], sort=False)["value"].transform(lambda s: s.ffill().shift())
+    diff = raw["value"] - last
+    first = raw.groupby(["unit_id", "sensor"], sort=False).cumcount().to_numpy() == 0
+    prev_missing = raw.groupby(["unit_id", "sensor"], sort=False)["value"].transform(
+        lambda s: s.isna().shift(fill_value=False)).to_numpy(dtype=bool)
+    reset = (diff < 0).to_numpy()
+    for i in np.flatnonzero(reset):
+        ctx.add("varning", "counter_reset", f"Mätarställningen sjönk ({last.iat[i]:.0f} → {raw['value'].iat[i]:.0f}): "
+                "räknaren har nollställts. Dagen sparas som saknad; kontrollera räknaren.",
+                raw["_row"].iat[i], ctx.col(reading_field), raw["value"].iat[i], unit_id=str(raw["unit_id"].iat[i]))
+    if first.any():  # one record: the export starts at the first reading of every unit
+        idx = np.flatnonzero(first)
+        idx = idx[np.argsort(raw["_row"].to_numpy()[idx], kind="stable")]
+        ids = [str(u) for u in raw["unit_id"].to_numpy()[idx]]
+        names = [units.name(u) for u in ids]
+        which = "för " + (names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}")
+        rows = raw["_row"].to_numpy()[idx]
+        listed = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        where = f" (rad {listed})" if len(rows) > 1 else ""
+        ctx.add("varning", "counter_first_reading", f"Första mätarställningen {which}{where} saknar föregående "
+                "avläsning och används bara som utgångsläge: den dagen får inget besökstal. Ta med dagen "
+                "före perioden i exporten.", rows[0], ctx.col(reading_field), raw["value"].iat[idx[0]],
+                unit_id=ids[0] if len(ids) == 1 else "")
+    # The day after a missing reading cannot be counted either: part of the same outage (_outages).
+    after = prev_missing & ~first & raw["value"].notna().to_numpy()
+    cause = raw["cause"].where(~after, "dagen efter avbrottet")
+    cause = cause.where(~(raw["value"].isna() & (cause == "")).to_numpy(), "tom cell")
+    value = diff.mask(reset | first | prev_missing)
+    return raw.assign(value=value, blank=False, cause=cause).loc[~first].reset_index(drop=True)
+
+
+def _cell_text(cause: str) -> str:
+    """The cell's content behind an outage cause: ``'trasig'`` -> ``trasig``, ``0``; else empty."""
+    if cause.startswith("'"):
+        return cause.strip("'")
+    return "0" if cause == "0" else ""
+
+
+def _open_days(day_df: pd.DataFrame, opening: pd.DataFrame | None) -> np.ndarray:
+    """1 where the unit is open that day, 0 where closed, -1 when unknown: from the opening hours
+    (:func:`etl.schedule.open_status`) when they cover the day, otherwise from the unit's median for
+    the weekday (above zero = open)."""
+    weekday = pd.DatetimeIndex(day_df["date"]).day_of_week.to_numpy() + 1
+    med = day_df.assign(wd=weekday).groupby(["unit_id", "wd"])["visits"].transform("median").to_numpy()
+    heuristic = np.where(np.isnan(med), -1, (med > 0).astype(int))
+    status = open_status(day_df["unit_id"], day_df["date"], opening)
+    known = status.notna().to_numpy()
+    return np.where(known, status.fillna(False).to_numpy(dtype=bool).astype(int), heuristic)
+
+
+def _outages(day_df: pd.DataFrame, ctx: Ctx, opening: pd.DataFrame | None, reading_field: str,
+             units: UnitIndex) -> pd.DataFrame:
+    """Counter outages: 0 or blank on a day the unit is open, a text such as "trasig", or (cumulative
+    counters) the day after a missing reading.  Stored as missing, never 0; one warning per unit and
+    run of outage days (closed days do not break a run), naming the days and the causes."""
+    state = _open_days(day_df, opening)
+    is_open = state == 1
+    zero = (day_df["visits"] == 0).to_numpy()
+    blank = day_df["blank"].to_numpy(dtype=bool)
+    flagged = is_open & (zero | blank)
+    cause = day_df["cause"].to_numpy(dtype=object).copy()
+    cause[flagged & (cause == "")] = np.where(zero, "0", "tom cell")[flagged & (cause == "")]
+    out_days = cause != ""
+    units_out = day_df["unit_id"].to_numpy()[out_days]
+    seq = day_df.assign(_out=out_days, _cause=cause)[(state != 0) & day_df["unit_id"].isin(units_out).to_numpy()]
+    seq = seq.sort_values(["unit_id", "date"])
+    run = ((seq["_out"] != seq["_out"].shift()) | (seq["unit_id"] != seq["unit_id"].shift())).cumsum()
+    for _, g in seq[seq["_out"]].groupby(run[seq["_out"]], sort=False):
+        unit, first, last, n = str(g["unit_id"].iat[0]), g["date"].min(), g["date"].max(), len(g)
+        when = str(first)[:10] if n == 1 else f"{str(first)[:10]} t.o.m. {str(last)[:10]}"
+        counts = g["_cause"].value_counts(sort=False)
+        causes = ", ".join(f"{c} {k}" for c, k in counts.items()) if n > 1 else str(counts.index[0])
+        ctx.add("varning", "counter_outage", f"{units.name(unit)}: besöksräknaren fungerade inte {when} "
+                f"({n} {'dag' if n == 1 else 'dagar'}: {causes}). "
+                f"{'Dagen sparas som saknad' if n == 1 else 'Dagarna sparas som saknade'}, inte som 0. "
+                "Kontrollera räknaren; var enheten stängd, lägg in det i öppettiderna.",
+                g["source_row"].iat[0], ctx.col(reading_field), _cell_text(str(g["_cause"].iat[0])), unit_id=unit)
+    visits = day_df["visits"].mask(flagged)
+    # Blank on a closed day means no visits.
+    visits = visits.where(~((state == 0) & blank), 0.0)
+    return day_df.assign(visits=visits).drop(columns=["any_missing", "outage", "blank", "cause"])
