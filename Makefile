@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: install run test bench load clean
+.PHONY: install run test test-fast lint bench load clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,6 +23,15 @@ run: load
 
 test: install
 	$(VENV)/bin/pytest
+
+# Without the browser and slow tests: the quick loop while working.
+test-fast: install
+	$(VENV)/bin/pytest -m "not browser and not slow"
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) -m bench
