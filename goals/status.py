@@ -34,8 +34,11 @@ out of five does not speak for the goal); then ``uppnatt`` if all judged are upp
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
+
+from goals.targets import ResolvedTarget
 
 STATUSES: tuple[str, ...] = ("uppnatt", "delvis", "ej_uppnatt", "ingen_data", "inget_mal")
 STATUS_LABELS_SV: dict[str, str] = {
@@ -116,6 +119,60 @@ def covers(ci_low: float, ci_high: float, target: float, direction: str, margin:
     if direction == "lower":
         return ci_low <= target
     return ci_low <= target + margin and ci_high >= target - margin
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A row's ``status``, what it judged (``basis``: ``period`` or ``prognos``), the
+    ``forecast_status`` and the notes explaining them."""
+
+    status: str
+    basis: str = "period"
+    forecast_status: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def decide_status(
+    rt: ResolvedTarget,
+    *,
+    value: float,
+    complete: bool,
+    direction: str,
+    is_survey: bool = False,
+    previous: float = math.nan,
+    forecast: float = math.nan,
+    ci_low: float = math.nan,
+    ci_high: float = math.nan,
+) -> Decision:
+    """The status of one follow-up row from its value and resolved target (see the module
+    docstring): a pure function of its arguments."""
+    notes: list[str] = []
+    basis = "period"
+    if math.isnan(value) or (not complete and not is_survey):
+        status = "ingen_data"
+    elif not rt.has_target or rt.unit_level_missing:
+        status = "inget_mal"
+    elif rt.annual_level:
+        basis = "prognos"
+        if math.isnan(forecast):
+            status = "ingen_data"
+            notes.append("helårsmål men ingen helårsprognos (för få jämförbara år)")
+        else:
+            status = judge(forecast, rt.full_target, direction, rt.tol, rt.margin)
+            notes.append("helårsmål: status mot helårsprognosen")
+    elif math.isnan(rt.target):
+        status = "ingen_data"
+        if previous != 0:
+            notes.append("förändringsmål utan jämförbart värde föregående år")
+    else:
+        status = judge(value, rt.target, direction, rt.tol, rt.margin)
+        if status == "ej_uppnatt" and is_survey and covers(ci_low, ci_high, rt.target, direction, rt.margin):
+            status = "delvis"
+            notes.append("inom felmarginalen: konfidensintervallet täcker målet")
+    forecast_status = ""
+    if rt.has_target and not math.isnan(forecast) and not math.isnan(rt.full_target):
+        forecast_status = judge(forecast, rt.full_target, direction, rt.full_tol, rt.full_margin)
+    return Decision(status, basis, forecast_status, tuple(notes))
 
 
 def goal_rule(statuses: list[str]) -> str:

@@ -1,0 +1,117 @@
+"""Completeness of a period's data per selection, and the period a row is followed up over.
+
+A period is *incomplete* for an indicator when the data of its table ends before the period ends,
+or (loans, visits) a unit lacks a month inside the period while it has data before and has data for
+that calendar month in other years (a gap, or a unit whose export stopped; a bookmobile that never
+runs in July is not missing July).  Incomplete periods get ``complete = False``, a
+note naming what is missing, no comparison with last year and status ``ingen_data``: they are never
+silently compared.  A period from January that the data ends inside (helår 2026 with data through
+October) is not treated as incomplete but followed up year to date through the last month with data
+(:meth:`Model.effective_period`): compared with the same months last year (``span`` "jan–okt",
+``period_start``/``period_end``), judged like a part-year period and noted "ofullständig: data
+t.o.m. 2026-10-31".  A unit missing a month inside those months still makes it incomplete.  Survey indicators are complete when the year's wave has answers; when the
+period's year has no wave yet, the follow-up shows the previous year's wave (value, comparison and
+that year's target) with the note "senaste enkät …" (trends never do).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from goals.periods import MONTHS_SV, Period, month_index, parse_period
+from goals.plan import Indicator
+from goals.selection import Selection
+
+if TYPE_CHECKING:
+    from goals.model import Model
+
+
+class CoverageMixin:
+    """Completeness and data-range methods of :class:`goals.model.Model`."""
+
+    def _completeness(self: "Model", table: str, sel: Selection, period: Period) -> tuple[bool, bool, list[str]]:
+        """(has_data, complete, notes) of ``table`` for ``sel`` in ``period``."""
+        has, complete, notes = self._coverage_batch(table, period)
+        i = self._selection_pos[sel.key]
+        return has, bool(complete[i]), list(notes[i])
+
+    def _coverage_batch(self: "Model", table: str, period: Period) -> tuple[bool, np.ndarray, list[tuple[str, ...]]]:
+        """(has_data, complete per selection, notes per selection) of ``table`` in ``period``."""
+        key = (table, period.year, period.first_month, period.last_month)
+        if key not in self._coverage:
+            self._coverage[key] = self._compute_coverage(table, period)
+        return self._coverage[key]
+
+    def _compute_coverage(self: "Model", table: str, period: Period) -> tuple[bool, np.ndarray, list[tuple[str, ...]]]:
+        n_sel = len(self.all_selections)
+        first_code = month_index(period.year, period.first_month)
+        last_code = month_index(period.year, period.last_month)
+        d0, d1 = self.data_first.get(table), self.data_last.get(table)
+        if d0 is None or d1 is None or first_code > d1 or last_code < d0:
+            return False, np.zeros(n_sel, dtype=bool), [("ingen data för perioden",)] * n_sel
+        common: list[str] = []
+        if last_code > d1:
+            common.append(f"ofullständig period: data t.o.m. {self.last_data_date_of(table):%Y-%m-%d}")
+        if first_code < d0:
+            y, m = divmod(d0, 12)
+            common.append(f"ofullständig period: data från {MONTHS_SV[m]} {y}")
+        complete = np.full(n_sel, not common)
+        notes = [tuple(common)] * n_sel
+        g = self.grid
+        lo, hi = max(first_code, d0) - g.m0, min(last_code, d1) - g.m0 + 1
+        if table in self.present and hi > lo:
+            cols = np.arange(lo, hi)
+            p = self.present[table][:, lo:hi]
+            in_other_years = self.calendar_count[table][:, cols % 12] - p > 0
+            missing = (cols[None, :] >= self.unit_first[table][:, None]) & in_other_years & ~p
+            sel_missing = self.membership @ missing.any(axis=1) > 0
+            for i in np.flatnonzero(sel_missing):
+                rows = self.all_selections[i].rows
+                parts = []
+                for r, c in zip(*np.nonzero(missing[rows])):
+                    y, m = divmod(g.m0 + lo + int(c), 12)
+                    parts.append(f"{self.unit_names[g.unit_ids[rows[r]]]} ({MONTHS_SV[m]} {y})")
+                more = f" m.fl. ({len(parts)} st)" if len(parts) > 3 else ""
+                notes[i] = (*common, "ofullständig period: data saknas för " + ", ".join(parts[:3]) + more)
+            complete &= ~sel_missing
+        return True, complete, notes
+
+    def last_data_date_of(self: "Model", table: str) -> pd.Timestamp:
+        return self.last_data_date_of_month(self.data_last[table])  # type: ignore[arg-type]
+
+    @staticmethod
+    def last_data_date_of_month(code: int) -> pd.Timestamp:
+        """The last day of the month with index ``code`` (see ``goals.periods.month_index``)."""
+        y, m = divmod(code, 12)
+        return pd.Timestamp(year=y, month=m + 1, day=1) + pd.offsets.MonthEnd(0)
+
+
+    def data_end_month(self: "Model", ind: Indicator) -> int | None:
+        """The last month index with data for the indicator's table(s) (None: no data)."""
+        tables = [ind.definition.measure.table]
+        c = self.compiled(ind)
+        if c.den_table:
+            tables.append(c.den_table)
+        lasts = [self.data_last.get(t) for t in tables if t != "survey"]
+        if not lasts or any(x is None for x in lasts):
+            return None
+        return min(lasts)  # type: ignore[type-var]
+
+    def effective_period(self: "Model", ind: Indicator, period: Period) -> Period:
+        """``period``, or -- when the data ends inside a period that runs from January (helår 2026
+        with data through October) -- January up to the last month with data: an unfinished period
+        is followed up year to date, like a tertial, and compared with the same months last year."""
+        if ind.is_survey or period.first_month != 1 or period.kind not in ("tertial", "year", "ytd"):
+            return period
+        last = self.data_end_month(ind)
+        if last is None:
+            return period
+        first_code = month_index(period.year, 1)
+        last_code = month_index(period.year, period.last_month)
+        if first_code <= last < last_code:
+            return parse_period(period.year, f"YTD{last % 12 + 1:02d}")
+        return period
+
