@@ -38,8 +38,8 @@ def _plain_cells(counts: list[tuple[str, int, int]]) -> bytes:
 
 def run(quick: bool = False) -> list[Result]:
     import goals
-    from dashboard.report import collect, write_inputs, write_report
-    from dashboard.report.workbook import render
+    from report import collect, write_inputs, write_report
+    from report.workbook import render
     from goals import synthetic
 
     plan = goals.load_plan(PLAN)

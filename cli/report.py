@@ -25,7 +25,7 @@ PLAN_FILE = "biblioteksplan.yaml"
 def report(year: int, period: str, unit: str | None, goal_set: str, plan_path: Path | None, output: Path) -> None:
     """Skriv uppföljningsrapporten (Excel) för ett år och en period."""
     import goals
-    from dashboard.report import StoreInfo, write_report
+    from report import StoreInfo, write_report
     from etl.config import ConfigError, data_dir, store_url
     from etl.store import Store
 

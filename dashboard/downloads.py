@@ -2,7 +2,7 @@
 
 Every download button has the id ``{"type": "download", "key": KEY}``; one callback turns the
 clicked key and the view in the URL into a DataFrame (:func:`frame_for`) and hands it to
-``dashboard.report.table_to_xlsx`` (the report's formatting helpers) for ``dcc.Download``.
+``report.table_to_xlsx`` (the report's formatting helpers) for ``dcc.Download``.
 
 Keys: ``overview``, ``goal:<goal_id>``, ``trend:<indicator_id>``, ``units:<indicator_id>``,
 ``monthly:<indicator_id>``, ``profile``, ``percapita:<indicator_id>``, ``coverage:<kind>``,
@@ -142,8 +142,8 @@ def _first_unit(ds: DataSource) -> str:
 
 
 def report_bytes(ds: DataSource, view: state.ViewState) -> tuple[bytes, str]:
-    """The whole follow-up report (``dashboard.report.write_report``) for the view."""
-    from dashboard.report import StoreInfo, write_report
+    """The whole follow-up report (``report.write_report``) for the view."""
+    from report import StoreInfo, write_report
 
     assert view.year is not None and view.period is not None
     goal_ids = [g.id for g in views.goal_list(ds.plan())]
@@ -155,7 +155,7 @@ def report_bytes(ds: DataSource, view: state.ViewState) -> tuple[bytes, str]:
 
 def to_bytes(df: pd.DataFrame, title: str) -> bytes:
     """The workbook for a table (formatting by the report's ``table_to_xlsx``)."""
-    from dashboard.report import table_to_xlsx
+    from report import table_to_xlsx
 
     return table_to_xlsx(df, title=title)
 

@@ -1,10 +1,10 @@
-"""Store step: the tidy tables, loads, problems and comments in SQL (SQLAlchemy Core).
+"""Store step: the tidy tables, loads and problems in SQL (SQLAlchemy Core).
 
 SQLite by default, PostgreSQL by URL.  The schema is created and upgraded by the code: the
 ``schema_version`` table records which of :data:`MIGRATIONS` have run.  Every data row carries its
 trace columns (load, file, sheet, Excel row).  A file is stored in one transaction: the rows of its
 kind whose unit and period it covers are deleted, then its rows are inserted (a corrected re-export
-replaces, never adds).  Comments are append-only: a save is a new version, nothing is updated.
+replaces, never adds).  The follow-up texts (comments) live in :mod:`etl.followup_store`.
 
 Loads are serialised (:meth:`Store.load_lock`): a lock file beside a SQLite database (``flock``), a
 session advisory lock on PostgreSQL.  A warning can be marked as reviewed (:meth:`Store.review_problem`);
@@ -30,10 +30,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from etl.followup_store import FollowupStore, followup_metadata
+from etl.followup_store import now as _now
 from etl.problems import Problem, to_frame
 from etl.tables import COLUMNS, KINDS, PERIOD_COLUMN, TRACE_COLUMNS, UNIT_COLUMNS, Tables
-
-SECTIONS = ("analys", "atgarder")
 
 _SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "datetime64[s]": sa.Date,
@@ -88,19 +88,6 @@ problems_t = sa.Table(
     # The unit the problem concerns ("" = the file as a whole); NULL = recorded before schema v4.
     sa.Column("unit_id", sa.String(100)),
 )
-comments_t = sa.Table(
-    "comments", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("goal_id", sa.String(100), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("period", sa.String(20), nullable=False),
-    sa.Column("unit_id", sa.String(100)),
-    sa.Column("section", sa.String(20), nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("author", sa.String(200), nullable=False),
-    sa.Column("saved_at", sa.DateTime, nullable=False),
-    sa.Index("ix_comments_key", "goal_id", "year", "period", "unit_id", "section"),
-)
 reviews_t = sa.Table(
     "problem_reviews", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -140,6 +127,7 @@ KIND_TABLES: dict[str, sa.Table] = {
 
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn)
+    followup_metadata.create_all(conn)
 
 
 def _v2(conn: Connection) -> None:
@@ -195,19 +183,6 @@ class UndoError(Exception):
     """A load cannot be undone (a later load replaced part of it); ``str()`` is Swedish."""
 
 
-@dataclass(frozen=True)
-class Comment:
-    id: int
-    goal_id: str
-    year: int
-    period: str
-    unit_id: str | None
-    section: str
-    text: str
-    author: str
-    saved_at: dt.datetime
-
-
 @dataclass
 class StoredFile:
     """What storing one file did."""
@@ -216,8 +191,9 @@ class StoredFile:
     rows_replaced: int
 
 
-class Store:
-    """The data store.  ``Store(url)`` creates or upgrades the schema."""
+class Store(FollowupStore):
+    """The data store.  ``Store(url)`` creates or upgrades the schema; the follow-up texts
+    (comments) come from :class:`etl.followup_store.FollowupStore`."""
 
     def __init__(self, url: str):
         self.url = url
@@ -583,36 +559,6 @@ class Store:
             dates.append(nxt - dt.timedelta(days=1))
         return max(dates) if dates else None
 
-    # ------------------------------------------------------------------ comments
-    def add_comment(self, goal_id: str, year: int, period: str, unit_id: str | None, section: str,
-                    text: str, author: str) -> int:
-        """Save a new version of a comment (nothing is ever overwritten); returns its id."""
-        if section not in SECTIONS:
-            raise ValueError(f"section must be one of {SECTIONS}, not {section!r}")
-        with self.engine.begin() as conn:
-            return conn.execute(comments_t.insert().values(
-                goal_id=goal_id, year=int(year), period=period, unit_id=unit_id, section=section,
-                text=text, author=author, saved_at=_now())).inserted_primary_key[0]
-
-    def _comment_rows(self, goal_id: str, year: int, period: str, unit_id: str | None,
-                      section: str | None = None) -> list[Comment]:
-        c = comments_t.c
-        q = sa.select(comments_t).where(c.goal_id == goal_id, c.year == int(year), c.period == period,
-                                        c.unit_id.is_(None) if unit_id is None else c.unit_id == unit_id)
-        if section is not None:
-            q = q.where(c.section == section)
-        with self.engine.connect() as conn:
-            return [Comment(**dict(r)) for r in conn.execute(q.order_by(c.id)).mappings().all()]
-
-    def comments(self, goal_id: str, year: int, period: str, unit_id: str | None) -> dict[str, Comment]:
-        """The latest version per section."""
-        return {cm.section: cm for cm in self._comment_rows(goal_id, year, period, unit_id)}
-
-    def comment_history(self, goal_id: str, year: int, period: str, unit_id: str | None,
-                        section: str) -> list[Comment]:
-        """Every saved version of one comment, oldest first."""
-        return self._comment_rows(goal_id, year, period, unit_id, section)
-
 
 # ---------------------------------------------------------------------- helpers
 def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
@@ -620,10 +566,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 def _user() -> str:

@@ -175,7 +175,7 @@ def test_download_frames(tiny_ds: DataSource) -> None:
     assert len(df) == 2 * 22 and set(df["Täckning"]) == {"ok"}  # two units × Jan 2025–Oct 2026
     df, _ = downloads.frame_for(tiny_ds, "monthly:utlan", view())
     assert df["Ackumulerat i år"].tolist()[:4] == [190.0, 380.0, 570.0, 760.0]
-    pytest.importorskip("dashboard.report")
+    pytest.importorskip("report")
     book = openpyxl.load_workbook(io.BytesIO(downloads.to_bytes(df, "manad")))
     sheet = book.active
     assert [c.value for c in sheet[1]][:2] == ["Månad", "Utfall"]

@@ -332,7 +332,7 @@ def test_sparkline_colours_the_forecast_by_its_own_status() -> None:
 
 def test_half_up_rounding_everywhere() -> None:
     from cli.followup import num
-    from dashboard.report.numbers import sv_number
+    from report.numbers import sv_number
 
     # 1 006 178,5: babel alone would give 1 006 178 (half to even)
     assert f.fmt_number(1006178.5) == f"1{NB}006{NB}179" == num(1006178.5) == sv_number(1006178.5)

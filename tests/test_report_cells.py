@@ -13,8 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard.report import formats, numbers, table_to_xlsx
-from dashboard.report.cells import clean_text, put
+from report import formats, numbers, table_to_xlsx
+from report.cells import clean_text, put
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_table_to_xlsx_empty_frame():
 
 
 def test_report_package_imports_no_dash():
-    code = "import sys, dashboard.report; assert 'dash' not in sys.modules, 'dash imported'; print('ok')"
+    code = "import sys, report; assert 'dash' not in sys.modules, 'dash imported'; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr

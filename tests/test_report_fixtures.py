@@ -22,7 +22,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.report import CommentText, StoreInfo
+from report import CommentText, StoreInfo
 from etl.problems import Problem, to_frame
 from etl.tables import Tables, conform
 from goals.plan import parse_plan

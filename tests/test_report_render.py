@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.report import write_report
+from report import write_report
 from tests import test_report_fixtures as fx
 from tests.test_report_fixtures import store_info
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 import goals
-from dashboard.report import formats, write_report
+from report import formats, write_report
 from etl.problems import PROBLEM_COLUMNS_SV
 from tests import test_report_fixtures as fx
 from tests.test_report_fixtures import FORMULA_LIKE, store_info

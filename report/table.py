@@ -10,7 +10,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from dashboard.report import cells, formats
+from report import cells, formats
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -42,7 +42,7 @@ def table_to_xlsx(
 
     ``title`` names the sheet and the document (a title row is not added, so the sheet stays a plain
     table for pivots).  ``number_formats`` maps column name -> Excel format code (e.g. ``"0.0 %"``,
-    see :mod:`dashboard.report.formats`); other numeric columns get ``# ##0`` or up to two decimals
+    see :mod:`report.formats`); other numeric columns get ``# ##0`` or up to two decimals
     from their values, dates a date format.  Text is always text, never a formula.
     """
     number_formats = dict(number_formats or {})

@@ -13,9 +13,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from dashboard.report import cells, formats
-from dashboard.report.inputs import ORG_ID, ORG_NAME, ReportInputs
-from dashboard.report.sheets import names
+from report import cells, formats
+from report.inputs import ORG_ID, ORG_NAME, ReportInputs
+from report.sheets import names
 
 TABLE_NAME = "Indikatorvarden"
 #: (header, source column, kind) -- kind: value / change / pct / int / text / bool

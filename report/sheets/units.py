@@ -9,9 +9,9 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
-from dashboard.report import cells, formats, styles
-from dashboard.report.inputs import ORG_NAME, ReportInputs
-from dashboard.report.sheets import names
+from report import cells, formats, styles
+from report.inputs import ORG_NAME, ReportInputs
+from report.sheets import names
 
 
 def unit_columns(inputs: ReportInputs) -> list[tuple[str, str]]:

@@ -16,9 +16,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from dashboard.report.inputs import CommentText, ReportInputs, StoreInfo, collect
-from dashboard.report.table import table_to_xlsx
-from dashboard.report.workbook import render, save
+from report.inputs import CommentText, ReportInputs, StoreInfo, collect
+from report.table import table_to_xlsx
+from report.workbook import render, save
 
 
 def write_report(

@@ -9,8 +9,8 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 
-from dashboard.report.inputs import ReportInputs
-from dashboard.report.sheets import about, data, goal, names, problems, summary, units
+from report.inputs import ReportInputs
+from report.sheets import about, data, goal, names, problems, summary, units
 
 
 def render(inputs: ReportInputs) -> Workbook:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 import math
 
-from dashboard.report import formats
+from report import formats
 
 NBSP = "\u00a0"
 

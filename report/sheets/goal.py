@@ -14,9 +14,9 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dashboard.report import cells, charts, formats, numbers, styles
-from dashboard.report.inputs import SECTIONS, CommentText, GoalInfo, IndicatorInfo, ReportInputs
-from dashboard.report.sheets import names
+from report import cells, charts, formats, numbers, styles
+from report.inputs import SECTIONS, CommentText, GoalInfo, IndicatorInfo, ReportInputs
+from report.sheets import names
 from dashboard.views import unfinished_note  # pure pandas, no Dash
 
 HEADERS = [
@@ -174,7 +174,7 @@ def _chart_data_trend(ws: Worksheet, inputs: ReportInputs, info: IndicatorInfo, 
     Returns (value columns, target column, forecast column, last row).  Like is plotted with like:
     an indicator that accumulates over the year is shown as full years, this year as its full-year
     forecast, against the full-year target (``inputs.trends`` holds that view, see
-    :func:`dashboard.report.inputs.collect`); any other indicator as the chosen period each year
+    :func:`report.inputs.collect`); any other indicator as the chosen period each year
     against that period's target.
     """
     unit, vfmt = info.unit_label, formats.value_format(info.decimals, info.unit_label)

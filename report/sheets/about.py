@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from openpyxl.workbook import Workbook
 
-from dashboard.report import cells, formats, styles
-from dashboard.report.inputs import ReportInputs
-from dashboard.report.sheets import names
+from report import cells, formats, styles
+from report.inputs import ReportInputs
+from report.sheets import names
 
 DIRECTION_SV = {"higher": "Högre är bättre", "lower": "Lägre är bättre", "closer": "Nära målvärdet"}
 

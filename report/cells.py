@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dashboard.report import formats, styles
+from report import formats, styles
 
 #: The most characters one Excel cell holds.
 MAX_CELL_CHARS = 32_767

@@ -16,7 +16,7 @@ from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dashboard.report import styles
+from report import styles
 from dashboard.theme import STATUS_STYLE, VALUE_LIGHT
 
 #: Bar colours by status: the dashboard's colour-blind-safe Okabe–Ito palette (``dashboard.theme``

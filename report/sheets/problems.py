@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.workbook import Workbook
 
-from dashboard.report import cells, formats, styles
-from dashboard.report.inputs import ReportInputs
-from dashboard.report.sheets import names
+from report import cells, formats, styles
+from report.inputs import ReportInputs
+from report.sheets import names
 from etl.problems import PROBLEM_COLUMNS_SV
 
 #: Date columns a problem record may carry to say which period it concerns.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from openpyxl.workbook import Workbook
 
-from dashboard.report import cells, formats, styles
-from dashboard.report.inputs import ReportInputs
-from dashboard.report.sheets import names
+from report import cells, formats, styles
+from report.inputs import ReportInputs
+from report.sheets import names
 
 STATUS_ORDER = ("uppnatt", "delvis", "ej_uppnatt", "ingen_data")
 COUNT_HEADERS = ["Uppnått", "Delvis uppnått", "Ej uppnått", "Ingen data"]

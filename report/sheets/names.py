@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from dashboard.report.inputs import ReportInputs
+from report.inputs import ReportInputs
 
 SUMMARY = "Sammanfattning"
 UNITS = "Enheter"
