@@ -10,7 +10,7 @@ PORT   ?= 8050
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,postgres]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +22,7 @@ run: load
 	$(VENV)/bin/bibplan serve --dev --host $(HOST) --port $(PORT)
 
 test: install
+	scripts/system-packages.sh
 	$(VENV)/bin/pytest
 
 # Without the browser and slow tests: the quick loop while working.

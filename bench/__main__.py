@@ -12,7 +12,7 @@ import sys
 
 from bench.common import Result, print_results
 
-MODULES = ("etl_ingest", "goals_compute", "dashboard_callbacks", "report_write")
+MODULES = ("etl_ingest", "goals_compute", "dashboard_callbacks", "report_write", "store_postgres")
 
 
 def main(argv: list[str] | None = None) -> int:

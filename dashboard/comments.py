@@ -22,6 +22,7 @@ from dashboard.auth import CurrentUser, current_user
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_datetime
 from dashboard.i18n import t
+from dashboard.inputs import MAX_NAME_CHARS, BadInput, checked_text, checked_view
 
 SECTIONS: tuple[str, ...] = ("analys", "atgarder")
 
@@ -164,6 +165,18 @@ def save_comments(
     return message, new_loaded, conflict
 
 
+def checked_save(ds: DataSource, key: Any, texts: dict[str, Any], loaded: Any) -> tuple[dict, dict[str, str]]:
+    """The save's key and texts when they may be stored (the goal, year, period and unit exist,
+    the texts are not too long); raises :class:`~dashboard.inputs.BadInput` otherwise."""
+    if not isinstance(key, dict) or not isinstance(loaded, dict):
+        raise BadInput("kommentarens nyckel saknas")
+    goal, year, period, unit = checked_view(ds, key.get("goal"), key.get("year"), key.get("period"), key.get("unit"))
+    lang = key.get("lang") if key.get("lang") in ("sv", "en") else "sv"
+    names = {"analys": "Analys", "atgarder": "Åtgärder"}
+    checked = {sec: checked_text(texts.get(sec), names[sec]) for sec in SECTIONS}
+    return {"goal": goal, "year": year, "period": period, "unit": unit, "lang": lang}, checked
+
+
 def register(app: Any, ds: DataSource) -> None:
     @app.callback(
         Output("goal-comments", "children"),
@@ -197,13 +210,16 @@ def register(app: Any, ds: DataSource) -> None:
     def save(n: int, analys: str, atgarder: str, author: str, key: dict, loaded: dict):
         if not n:
             return (no_update,) * 7
-        lang = key.get("lang", "sv")
+        lang = key.get("lang", "sv") if isinstance(key, dict) else "sv"
         user = current_user()
         if user is None or not user.can("write_comments"):
             return (t("comment_refused", lang),) + (no_update,) * 6
+        key, texts = checked_save(ds, key, {"analys": analys, "atgarder": atgarder}, loaded)
         if user.via != "local":
             author = user.name
-        message, new_loaded, _ = save_comments(ds, key, {"analys": analys, "atgarder": atgarder}, author, loaded)
+        author = checked_text(author, "namnet", MAX_NAME_CHARS)
+        lang = key["lang"]
+        message, new_loaded, _ = save_comments(ds, key, texts, author, loaded)
         latest = ds.comments(key["goal"], key["year"], key["period"], key["unit"])
         metas = [meta_text(latest.get(s), lang) for s in SECTIONS]
         histories = [

@@ -6,7 +6,8 @@ trace columns (load, file, sheet, Excel row).  A file is stored in one transacti
 kind whose unit and period it covers are deleted, then its rows are inserted (a corrected re-export
 replaces, never adds).  The follow-up texts (comments) live in :mod:`etl.followup_store`.
 
-Loads are serialised (:meth:`Store.load_lock`): a lock file beside a SQLite database (``flock``), a
+Rows are inserted in bulk: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (psycopg 3, the
+``bibplan[postgres]`` extra).  Loads are serialised (:meth:`Store.load_lock`): a lock file beside a SQLite database (``flock``), a
 session advisory lock on PostgreSQL.  A warning can be marked as reviewed (:meth:`Store.review_problem`);
 the review is keyed on what the problem is (code, file, sheet, row, column, value), not on its row id,
 so it still applies when the same warning comes back from a later load of the same file.
@@ -323,6 +324,8 @@ class Store(FollowupStore):
                 names = ", ".join(f'"{c}"' for c in cols)
                 marks = ", ".join("?" for _ in cols)
                 conn.exec_driver_sql(f'INSERT INTO "{kind}" ({names}) VALUES ({marks})', records)
+            elif self.engine.dialect.name == "postgresql":
+                _copy_rows(conn, kind, cols, records)
             else:
                 conn.execute(table.insert(), [dict(zip(cols, r)) for r in records])
         return StoredFile(len(records), replaced)
@@ -561,6 +564,16 @@ class Store(FollowupStore):
 
 
 # ---------------------------------------------------------------------- helpers
+def _copy_rows(conn: Connection, table: str, cols: list[str], records: list[tuple[Any, ...]]) -> None:
+    """Bulk insert on PostgreSQL with ``COPY ... FROM STDIN`` (psycopg 3), inside the transaction
+    of ``conn``: many times faster than row-by-row ``INSERT``s."""
+    names = ", ".join(f'"{c}"' for c in cols)
+    with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            for record in records:
+                copy.write_row(record)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import stat
-import time
 from pathlib import Path
 
 import flask
@@ -59,11 +58,6 @@ def clock(monkeypatch) -> Clock:
     c = Clock()
     monkeypatch.setattr(web, "_clock", c)
     return c
-
-
-@pytest.fixture(autouse=True)
-def short_delay(monkeypatch):
-    monkeypatch.setattr(web, "FAILED_LOGIN_DELAY_S", 0.05)
 
 
 def make_app(users_path: Path, **kwargs) -> flask.Flask:
@@ -190,27 +184,19 @@ def test_login_never_redirects_off_site(users_path: Path, clock):
         assert response.headers["Location"] == "/", target
 
 
-def test_wrong_password_and_unknown_user_get_the_same_slow_answer(users_path: Path, clock, monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr(web, "_sleep", lambda s: slept.append(s) or time.sleep(s))
+def test_wrong_password_and_unknown_user_get_the_same_answer(users_path: Path, clock):
+    """Same page for both; no sleep holds the worker (throttling is tested in test_service_limits)."""
     client = make_app(users_path).test_client()
     answers = []
     for name, password in (("anna", "fel-lösenord-1"), ("okand", "fel-lösenord-1")):
-        slept.clear()
-        started = time.perf_counter()
         response = login(client, name, password)
-        elapsed = time.perf_counter() - started
-        assert slept == [0.05], name  # the configured delay was applied ...
-        assert elapsed >= 0.05, (name, elapsed)  # ... and taken
         assert response.status_code == 200  # the form again (no error in the browser console)
         body = response.get_data(as_text=True)
         assert "Fel användarnamn eller lösenord." in body
         answers.append(body.replace(f'value="{name}"', 'value="NAMN"'))
     assert answers[0] == answers[1]
     assert client.get("/").status_code == 302  # still not logged in
-    slept.clear()
-    login(client, "anna", PASSWORDS["anna"])
-    assert slept == []  # a correct password is not delayed
+    assert login(client, "anna", PASSWORDS["anna"]).status_code == 302
 
 
 def test_both_failures_verify_a_hash(users_path: Path, clock, monkeypatch):

@@ -21,8 +21,11 @@ HEADER = ["Månad", "Filial", "Medietyp", "Målgrupp", "Nylån", "Omlån"]
 
 
 @pytest.fixture
-def store(tmp_path):
-    return Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+def store(store_url):
+    """An empty store on SQLite and on PostgreSQL (``store_url`` in conftest.py)."""
+    store = Store(store_url)
+    yield store
+    store.engine.dispose()
 
 
 def loans_total(store: Store) -> dict[str, int]:

@@ -54,7 +54,6 @@ def env(tmp_path: Path, hashes, monkeypatch) -> dict[str, Any]:
     plan = data / "biblioteksplan.yaml"
     plan.write_text(TINY_PLAN, encoding="utf-8")
     monkeypatch.setenv("BIBPLAN_DATA_DIR", str(data))
-    monkeypatch.setattr(auth_web, "FAILED_LOGIN_DELAY_S", 0.05)
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     fill_store(Store(url), tiny_tables())
     users = tmp_path / "users.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -32,8 +33,11 @@ HEADER = ["Månad", "Filial", "Medietyp", "Målgrupp", "Nylån", "Omlån"]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+def store(store_url: str) -> Iterator[Store]:
+    """An empty store on SQLite and on PostgreSQL (``store_url`` in conftest.py)."""
+    store = Store(store_url)
+    yield store
+    store.engine.dispose()
 
 
 def loans_rows(unit: str, months: list[str], initial: list[int]) -> list[list[object]]:
@@ -240,7 +244,7 @@ def test_cli_loads_and_undo(data_dir, write_xlsx, tmp_path):
 
 
 # --------------------------------------------------------------------------- serialised loads
-def test_two_loads_at_once_run_one_after_the_other(data_dir, write_xlsx, tmp_path):
+def test_two_loads_at_once_run_one_after_the_other(data_dir, write_xlsx, tmp_path, store_url):
     d = data_dir(SOURCES)
     a, b = d / "a", d / "b"
     for sub, unit, n in ((a, "Gottsunda", 10), (b, "Sävja bibliotek", 20)):
@@ -249,7 +253,7 @@ def test_two_loads_at_once_run_one_after_the_other(data_dir, write_xlsx, tmp_pat
         (sub / "sources.yaml").write_text(SOURCES, encoding="utf-8")
         for i in range(3):
             write_xlsx(sub / f"utlan_{i}.xlsx", [HEADER, *loans_rows(unit, [f"2024-0{i + 1}"], [n + i])])
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    url = store_url
     Store(url)  # create the schema first
     a_inside = threading.Event()
     events: list[str] = []
@@ -292,7 +296,8 @@ def test_two_loads_at_once_run_one_after_the_other(data_dir, write_xlsx, tmp_pat
 
         order = [r[0] for r in conn.execute(sa.text("SELECT load_id FROM load_files ORDER BY id")).all()]
     assert order == [1, 1, 1, 2, 2, 2]
-    assert (tmp_path / "shared.sqlite.lock").exists()
+    if url.startswith("sqlite"):  # PostgreSQL: an advisory lock, nothing on disk
+        assert (tmp_path / "store.sqlite.lock").exists()
 
 
 # --------------------------------------------------------------------------- upload preview / confirm

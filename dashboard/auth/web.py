@@ -28,6 +28,7 @@ import functools
 import hashlib
 import ipaddress
 import json
+import math
 import os
 import secrets
 import time
@@ -41,17 +42,16 @@ from urllib.parse import urlsplit
 import flask
 from flask import Blueprint, g, has_request_context, render_template, request, session, url_for
 
+from dashboard.auth.hardening import init_dash_checks, init_hardening
 from dashboard.auth.passwords import dummy_hash, verify_password, verify_unknown_user
 from dashboard.auth.roles import ROLES, can
 from dashboard.auth.secret import resolve_secret_key
+from dashboard.auth.sessions import SessionRegistry, sessions_path
 from dashboard.auth.users import UsersCache, default_users_path, has_users
 from etl.config import ConfigError
 
-#: Extra delay before answering a failed login (seconds); the same for every failure.
-FAILED_LOGIN_DELAY_S = 1.0
-#: Clock and sleep used by the session and login logic (tests replace them).
+#: Clock used by the session and login logic (tests replace it).
 _clock: Callable[[], float] = time.time
-_sleep: Callable[[float], None] = time.sleep
 
 EXTENSION_KEY = "bibplan_auth"
 LOCAL_USER_NAME = "lokal"
@@ -70,6 +70,10 @@ MSG_TIMEOUT = "Du har loggats ut efter {minutes} minuter utan aktivitet. Logga i
 MSG_LOGGED_OUT = "Du är utloggad."
 MSG_NOT_LOGGED_IN = "Logga in för att se måluppföljningen."
 MSG_STALE_FORM = "Formuläret hade gått ut. Försök igen."
+MSG_LOCKED = {
+    "user": "För många misslyckade inloggningar för {name}. Vänta {wait} och försök sedan igen.",
+    "addr": "För många misslyckade inloggningar från din dator. Vänta {wait} och försök sedan igen.",
+}
 
 
 class AuthSetupError(RuntimeError):
@@ -88,17 +92,26 @@ class CurrentUser:
         return can(self, action)
 
 
-@dataclass(frozen=True)
+@dataclass
 class AuthSettings:
     users: UsersCache
     timeout_s: float
     trusted_header: str | None
     header_default_role: str | None
     stylesheets: tuple[str, ...] | None
+    _registry: SessionRegistry | None = None
 
     @property
     def timeout_minutes(self) -> int:
         return round(self.timeout_s / 60)
+
+    @property
+    def registry(self) -> SessionRegistry:
+        """Sessions and failed logins (a SQLite file beside the users file), opened when first
+        needed: open and trusted-header mode never create it."""
+        if self._registry is None:
+            self._registry = SessionRegistry(sessions_path(self.users.path))
+        return self._registry
 
 
 # --------------------------------------------------------------------------- start-up checks
@@ -149,13 +162,16 @@ def init_auth(
     host: str | None = None,
     stylesheets: Sequence[str] | None = None,
     secure_cookies: bool = False,
+    script_hashes: Callable[[], list[str]] | None = None,
 ) -> AuthSettings:
     """Protect every route of ``server`` (the Flask app under Dash) with the login.
 
     ``host``: when given, :func:`auth_required` is checked now, so that serving an unprotected app
     on a public interface fails at start.  ``stylesheets``: URLs for the login page; by default
     every ``*.css`` in ``dashboard/assets`` under ``/assets/``.  ``secure_cookies``: mark the
-    session cookie HTTPS-only (set it when served over HTTPS).
+    session cookie HTTPS-only (set it when served over HTTPS).  ``script_hashes``: CSP hashes of
+    the inline scripts the pages carry (Dash's ``app.csp_hashes``).  Body limits and security
+    headers: :mod:`dashboard.auth.hardening`.
     """
     if header_default_role is not None and header_default_role not in ROLES:
         raise ValueError(f"header_default_role must be one of {ROLES} or None")
@@ -181,6 +197,7 @@ def init_auth(
     dummy_hash()  # computed now, so the first failed login is not faster than the others
     server.register_blueprint(_blueprint())
     server.before_request(_guard)
+    init_hardening(server, lambda: permitted("upload"), script_hashes)
     return settings
 
 
@@ -201,7 +218,9 @@ def init_dash_auth(app: Any, users_path: Path | str | None = None, **kwargs: Any
         kwargs.setdefault("timeout_minutes", float(minutes))
     if os.environ.get("BIBPLAN_SECURE_COOKIES", "").strip().lower() in ("1", "true", "ja", "yes"):
         kwargs.setdefault("secure_cookies", True)
+    kwargs.setdefault("script_hashes", app.csp_hashes)
     settings = init_auth(app.server, users_path, **kwargs)
+    init_dash_checks(app)
     prefix = app.config.requests_pathname_prefix or "/"
     app.config.external_scripts.append(prefix.rstrip("/") + "/" + SESSION_SCRIPT)
     return settings
@@ -289,6 +308,7 @@ def _identify(settings: AuthSettings) -> CurrentUser | flask.Response:
         entry is None
         or entry.password_hash is None
         or session.get("pw") != _password_fingerprint(entry.password_hash)
+        or not settings.registry.is_active(session.get("sid"), entry.name)
     ):
         session.clear()
         return _not_logged_in(None)
@@ -306,9 +326,11 @@ def _is_passive() -> bool:
     """A Dash callback fired only by ``dcc.Interval`` ticks: not user activity."""
     if not request.path.endswith("/_dash-update-component"):
         return False
-    body = request.get_json(silent=True) or {}
-    changed = body.get("changedPropIds") or []
-    return bool(changed) and all(str(c).endswith(".n_intervals") for c in changed)
+    if request.content_length is None or request.content_length > 64 * 1024:
+        return False  # interval ticks are small; a large body is read only after the size checks
+    body = request.get_json(silent=True)
+    changed = body.get("changedPropIds") if isinstance(body, dict) else None
+    return isinstance(changed, list) and bool(changed) and all(str(c).endswith(".n_intervals") for c in changed)
 
 
 def _guard() -> flask.Response | None:
@@ -396,8 +418,16 @@ def _page(
     )
     response = flask.make_response(html, status)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
     return response
+
+
+def _duration_sv(seconds: float) -> str:
+    """``"5 sekunder"``, ``"1 minut"``, ``"15 minuter"`` (rounded up)."""
+    if seconds <= 90:
+        n = max(1, math.ceil(seconds))
+        return f"{n} sekund" if n == 1 else f"{n} sekunder"
+    n = math.ceil(seconds / 60)
+    return f"{n} minuter"
 
 
 def _safe_next(target: str | None) -> str:
@@ -433,29 +463,40 @@ def _login() -> Any:
     given = request.form.get("csrf_token", "")
     if not expected or not secrets.compare_digest(str(expected), given):
         return _page(MSG_STALE_FORM, level="warning", username=name, next_url=next_url)
+    registry, addr, now = settings.registry, request.remote_addr or "", _clock()
+    wait, scope = registry.wait_seconds(name, addr, now)
+    if wait > 0:  # answered at once, without checking the password: a throttled client holds no worker
+        flask.current_app.logger.warning("bibplan: inloggning för %r från %s spärrad (%s)", name, addr, scope)
+        message = MSG_LOCKED[scope].format(name=name, wait=_duration_sv(wait))
+        response = _page(message, username=name, next_url=next_url, status=429)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     entry = settings.users.get().find(name) if name else None
     if entry is not None and entry.password_hash is not None:
         ok = verify_password(entry.password_hash, password)
     else:
         ok = verify_unknown_user(password)
     if not ok:
-        flask.current_app.logger.warning(
-            "bibplan: misslyckad inloggning för %r från %s", name, request.remote_addr
-        )
-        _sleep(FAILED_LOGIN_DELAY_S)
+        flask.current_app.logger.warning("bibplan: misslyckad inloggning för %r från %s", name, addr)
+        registry.failed(name, addr, now)
         return _page(MSG_WRONG, username=name, next_url=next_url)
     assert entry is not None and entry.password_hash is not None
+    registry.succeeded(entry.name, addr)
+    registry.forget_before(now - max(settings.timeout_s, 24 * 3600) - 3600)
     session.clear()
     session.permanent = True
     session["user"] = entry.name
-    session["seen"] = _clock()
+    session["seen"] = now
     session["pw"] = _password_fingerprint(entry.password_hash)
+    session["sid"] = registry.start(entry.name, now)
     flask.current_app.logger.info("bibplan: %s loggade in från %s", entry.name, request.remote_addr)
     return flask.redirect(next_url)
 
 
 def _logout() -> Any:
     settings = _settings()
+    if session.get("sid") and not settings.trusted_header:
+        settings.registry.revoke(session.get("sid"), _clock())  # a kept copy of the cookie is dead too
     session.clear()
     if settings.trusted_header:
         return _page(

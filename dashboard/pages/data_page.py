@@ -18,6 +18,7 @@ from dashboard.data import DataSource
 from dashboard.figures import coverage_figure
 from dashboard.figures.coverage import legend_items
 from dashboard.i18n import t
+from dashboard.inputs import BadInput, checked_int, checked_text
 from etl.problems import PROBLEM_COLUMNS_SV
 from etl.store import ReviewError
 from etl.tables import KIND_LABELS_SV
@@ -172,10 +173,14 @@ def register(app: Any, ds: DataSource) -> None:
             return t("review_refused", lang), no_update, no_update
         if not selected:
             return t("review_pick", lang), no_update, no_update
+        if not isinstance(selected, list) or not isinstance(selected[0], dict):
+            raise BadInput("den valda varningen saknas")
+        problem_id = checked_int(selected[0].get("problem_id"), "varningens id")
+        comment = checked_text(comment, "kommentaren")
         if selected[0].get("severity") != "varning":
             return t("review_only_warnings", lang), no_update, no_update
         try:
-            ds.store.review_problem(int(selected[0]["problem_id"]), user.name, comment or "")
+            ds.store.review_problem(problem_id, user.name, comment)
         except ReviewError as exc:
             return str(exc), no_update, no_update
         return t("review_done", lang), problems_grid(ds, lang), ""
