@@ -21,7 +21,8 @@ from goals import STATUS_LABELS_SV, Plan, followup, load_plan, parse_period
 from goals.describe import describe_definition
 from goals.plan import Indicator
 
-STATUS_STYLE = {"uppnatt": "green", "delvis": "yellow", "ej_uppnatt": "red", "ingen_data": "dim", "inget_mal": "dim"}
+STATUS_STYLE = {"uppnatt": "green", "delvis": "yellow", "ej_uppnatt": "red", "osakert": "magenta", "ingen_data": "dim",
+                "inget_mal": "dim"}
 COLUMNS_SV = (
     "Mål", "Indikator", "Enhet", "Värde", "Föreg. år", "Förändring", "Mål för perioden", "Status",
     "Helårsprognos", "Helårs­mål", "Prognos mot helårsmål", "n", "95 % intervall", "Not",
@@ -34,8 +35,8 @@ NUMERIC_SV = frozenset({"Värde", "Föreg. år", "Förändring", "Mål för peri
 CSV_COLUMNS = (
     "goal_id", "goal_name", "indicator_id", "indicator_name", "unit_id", "unit_name", "period_start", "period_end",
     "value", "previous", "change", "change_kind", "change_pct", "target", "target_kind", "target_change_pct",
-    "target_full_year", "status", "status_basis", "forecast", "forecast_low", "forecast_high", "forecast_status",
-    "n", "ci_low", "ci_high", "unit_label", "decimals", "note",
+    "target_full_year", "status", "status_basis", "status_reason", "forecast", "forecast_low", "forecast_high",
+    "forecast_status", "forecast_reason", "n", "ci_low", "ci_high", "unit_label", "decimals", "note",
 )
 
 
@@ -166,6 +167,11 @@ def _rows(df) -> list[list[str]]:
         status = STATUS_LABELS_SV[r.status]
         if r.status_basis == "prognos":
             status += " (prognos)"
+        if r.status_reason:  # a status that is not a claim says why
+            status += f": {r.status_reason}"
+        forecast_status = STATUS_LABELS_SV[r.forecast_status] if r.forecast_status else ""
+        if forecast_status and r.forecast_reason:
+            forecast_status += f": {r.forecast_reason}"
         rows.append([
             r.goal_name,
             r.indicator_name,
@@ -177,10 +183,10 @@ def _rows(df) -> list[list[str]]:
             status,
             forecast,
             value(r.target_full_year) if forecast else "",
-            STATUS_LABELS_SV[r.forecast_status] if r.forecast_status else "",
+            forecast_status,
             num(r.n, 0),
             interval,
-            r.note,
+            "; ".join(n for n in str(r.note).split("; ") if n not in (r.status_reason, r.forecast_reason)),
         ])
     return rows
 

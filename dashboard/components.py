@@ -16,13 +16,17 @@ from dashboard.formatting import fmt_number, fmt_percent, fmt_signed, fmt_value,
 from dashboard.i18n import status_label, t
 
 
-def status_badge(status: str | None, lang: str = "sv", size: str = "") -> html.Span:
-    """Icon and label on the status colour: never colour alone."""
+def status_badge(status: str | None, lang: str = "sv", size: str = "", reason: Any = "") -> html.Span:
+    """Icon and label on the status colour: never colour alone.  A status that is not a claim
+    (osäkert, ingen data, inget mål) shows its ``reason`` in words beside the badge."""
     style = theme.status_style(status)
-    return html.Span(
+    badge = html.Span(
         [html.Span(style.icon, className="status-icon", **{"aria-hidden": "true"}), status_label(status, lang)],
         className=f"status-badge status-{status or 'ingen_data'} {size}".strip(),
     )
+    if is_missing(reason) or not str(reason):
+        return badge
+    return html.Span([badge, html.Span(str(reason), className="status-reason")], className="status-with-reason")
 
 
 def target_text(row: Any, period: str | None, lang: str = "sv") -> str:

@@ -30,6 +30,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "status_uppnatt": {"sv": "Uppnått", "en": "Achieved"},
     "status_delvis": {"sv": "Delvis uppnått", "en": "Partly achieved"},
     "status_ej_uppnatt": {"sv": "Ej uppnått", "en": "Not achieved"},
+    "status_osakert": {"sv": "Osäkert", "en": "Uncertain"},
     "status_ingen_data": {"sv": "Ingen data", "en": "No data"},
     "status_inget_mal": {"sv": "Inget mål", "en": "No target"},
     "value": {"sv": "Utfall", "en": "Value"},

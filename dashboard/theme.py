@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATUSES: tuple[str, ...] = ("uppnatt", "delvis", "ej_uppnatt", "ingen_data", "inget_mal")
-#: The statuses a goal can have (``inget_mal``, no target set, only applies to indicators).
-GOAL_STATUSES: tuple[str, ...] = STATUSES[:4]
+STATUSES: tuple[str, ...] = ("uppnatt", "delvis", "ej_uppnatt", "osakert", "ingen_data", "inget_mal")
+#: The statuses a goal can have (``osakert`` and ``inget_mal`` only apply to indicators).
+GOAL_STATUSES: tuple[str, ...] = ("uppnatt", "delvis", "ej_uppnatt", "ingen_data")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ STATUS_STYLE: dict[str, StatusStyle] = {
     "uppnatt": StatusStyle("#009E73", "#00694D", "#E3F4EE", "✓", "circle"),
     "delvis": StatusStyle("#E69F00", "#8A5A00", "#FCF1D9", "◐", "diamond"),
     "ej_uppnatt": StatusStyle("#D55E00", "#A23F00", "#FBE6DA", "✗", "x"),
+    "osakert": StatusStyle("#CC79A7", "#8A3D6B", "#F8EAF2", "?", "diamond-open"),
     "ingen_data": StatusStyle("#8C8C8C", "#595959", "#F0F0F0", "–", "circle-open"),
     "inget_mal": StatusStyle("#56B4E9", "#1F5F86", "#E6F3FB", "○", "square"),
 }

@@ -12,6 +12,7 @@ from goals.status import STATUS_LABELS_EN, STATUS_LABELS_SV, STATUSES, goal_stat
 from goals.views import (
     FOLLOWUP_COLUMNS,
     followup,
+    forecast_coverage,
     last_data_date,
     monthly,
     trend,
@@ -35,6 +36,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "followup",
+    "forecast_coverage",
     "get_model",
     "goal_status",
     "last_data_date",

@@ -9,12 +9,12 @@ the last month with data), the full-year value is forecast as ``value × r``, wh
 latest ``forecast.years`` (default 3) earlier years whose period and full year are complete, that
 lie in the same series segment (no definition change since), and that are not in
 ``forecast.exclude_years`` (default 2020 and 2021: the pandemic closures turned the seasonal profile
-upside down).  The range is ``value × (median(r) ± spread)``, ``spread`` = max(r) − min(r) of
-those years (at least 1 % of the median).  With three years the spread of the ratios is about 1.7
-standard deviations, so for a stable seasonal profile the range should hold the outcome about nine
-times out of ten; in the sample's back-test (T2 2023–2025, whole organisation, where only two
-comparable years exist for 2023) it held 82 % of the time with a median error of 1.4 %.  Survey
-indicators have no forecast (the yearly wave is the year's value).
+upside down).  The range is calibrated on the data's own back-test (``goals.calibration``): the
+point × the error quantiles of earlier forecasts from the same months of the same kind of
+indicator, so that it holds the outcome as often as the plan states (``forecast.coverage``, 90 %).
+Where a group has too few earlier forecasts, the range is ``value × (median(r) ± spread)``,
+``spread`` = max(r) − min(r) of those years (at least 1 % of the median).  Survey indicators have
+no forecast (the yearly wave is the year's value).
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from goals.calibration import Calibration, Errors, calibrate
 from goals.periods import Period, parse_period
 from goals.plan import Indicator
 from goals.selection import Selection
@@ -45,6 +47,12 @@ class Forecast:
     low: float = math.nan
     high: float = math.nan
     years: tuple[int, ...] = ()
+    calibrated: bool = False  # the range comes from the back-test (else the spread rule)
+
+
+def _level(sel: Selection) -> str:
+    """The calibration group of a selection: one unit, or several units together."""
+    return "enhet" if not sel.whole and not sel.key.startswith("typ:") else "samlat"
 
 
 class ForecastMixin:
@@ -74,17 +82,35 @@ class ForecastMixin:
         return f
 
     def _forecast(self: "Model", ind: Indicator, sel: Selection, period: Period) -> Forecast:
-        if not ind.grows_with_time:  # shares, means, survey, hours per week: nothing to add up
+        pt = self._point(ind, sel, period)
+        if pt is None:
             return Forecast()
+        cur, ratios, used, period = pt
+        med = float(statistics.median(ratios))
+        point = cur * med
+        q = self.calibration(period).interval(ind.definition.measure.table, _level(sel))
+        if q is not None:
+            a, b = point * (1 + q[0]), point * (1 + q[1])
+            return Forecast(point, min(a, b), max(a, b), tuple(used), calibrated=True)
+        spread = max(max(ratios) - min(ratios), 0.01 * abs(med))
+        a, b = cur * (med - spread), cur * (med + spread)
+        return Forecast(point, min(a, b), max(a, b), tuple(used))
+
+    def _point(
+        self: "Model", ind: Indicator, sel: Selection, period: Period
+    ) -> tuple[float, list[float], list[int], Period] | None:
+        """(value so far, seasonal ratios, their years, the period forecast from), or None."""
+        if not ind.grows_with_time:  # shares, means, survey, hours per week: nothing to add up
+            return None
         if period.is_full_year:
             # a year whose data ends early: forecast from January up to the last month with data
             last = self.data_last.get(ind.definition.measure.table)
             if last is None or last // 12 != period.year or last % 12 == 11:
-                return Forecast()
+                return None
             period = parse_period(period.year, f"YTD{last % 12 + 1:02d}")
         cur = self.value(ind, sel, period)
         if _isnan(cur.value) or not cur.complete:
-            return Forecast()
+            return None
         settings = self.plan.forecast
         ratios: list[float] = []
         used: list[int] = []
@@ -101,11 +127,47 @@ class ForecastMixin:
             ratios.append(r)
             used.append(y)
         if not ratios:
-            return Forecast()
-        med = float(statistics.median(ratios))
-        spread = max(max(ratios) - min(ratios), 0.01 * abs(med))
-        a, b = cur.value * (med - spread), cur.value * (med + spread)
-        return Forecast(cur.value * med, min(a, b), max(a, b), tuple(used))
+            return None
+        return cur.value, ratios, used, period
+
+    # ------------------------------------------------------------------ calibration
+    def calibration(self: "Model", period: Period) -> Calibration:
+        """The back-test of forecasts from ``period``'s months (memoised; see ``goals.calibration``)."""
+        key = (period.first_month, period.last_month)
+        if key not in self._calibrations:
+            self._calibrations[key] = self._back_test(period)
+        return self._calibrations[key]
+
+    def _back_test(self: "Model", period: Period) -> Calibration:
+        settings = self.plan.forecast
+        errors: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
+        years = [y for y in range(self.grid.y0 + 1, self.grid.y0 + self.grid.n_years) if y not in settings.exclude_years]
+        for ind in self.plan.indicators:
+            if not ind.grows_with_time:
+                continue
+            kind = ind.definition.measure.table
+            for y in years:
+                p = period.with_year(y)
+                for sel in self.all_selections:
+                    full = self.value(ind, sel, p.full_year())
+                    if not full.complete or _isnan(full.value):
+                        continue
+                    pt = self._point(ind, sel, p)
+                    if pt is None:
+                        continue
+                    point = pt[0] * float(statistics.median(pt[1]))
+                    if not point > 0:
+                        continue
+                    e, ys = errors.setdefault((kind, _level(sel)), ([], []))
+                    e.append(full.value / point - 1)
+                    ys.append(y)
+        groups = {k: Errors(np.array(e), np.array(ys)) for k, (e, ys) in errors.items()}
+        return calibrate(groups, settings.coverage)
+
+    def forecast_coverage(self: "Model", period: Period) -> tuple[int, int]:
+        """(hits, tries): how often the calibrated range held the outcome in the back-test of
+        forecasts from ``period``'s months, each year left out of its own calibration."""
+        return self.calibration(period).measured()
 
     def _ratio(self: "Model", ind: Indicator, sel: Selection, period: Period) -> float | None:
         """Full-year value / value of ``period`` in the same year (None when not comparable)."""

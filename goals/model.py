@@ -94,6 +94,7 @@ class Value:
     complete: bool = False
     has_data: bool = False
     notes: list[str] = field(default_factory=list)
+    count: float = math.nan  # the numerator's raw count (loans, visits, events, participants)
 
 
 @dataclass
@@ -161,6 +162,7 @@ class Model(CoverageMixin, ForecastMixin):
         self._values: dict[tuple, Value] = {}
         self._forecasts: dict[tuple, Forecast] = {}
         self._ratios: dict[tuple, float | None] = {}
+        self._calibrations: dict[tuple[int, int], Any] = {}
         self._pop_values: dict[tuple, tuple[np.ndarray, list[tuple[str, ...]]]] = {}
         self._coverage: dict[tuple, tuple[bool, np.ndarray, list[tuple[str, ...]]]] = {}
         self._selections: dict[str, Selection] = {}
@@ -195,7 +197,7 @@ class Model(CoverageMixin, ForecastMixin):
 
     def forget_values(self) -> None:
         """Drop every memoised value, forecast and coverage; keep the aggregated arrays."""
-        for memo in (self._values, self._forecasts, self._ratios, self._pop_values, self._coverage):
+        for memo in (self._values, self._forecasts, self._ratios, self._pop_values, self._coverage, self._calibrations):
             memo.clear()
 
     # ------------------------------------------------------------------ data range
@@ -386,11 +388,12 @@ class Model(CoverageMixin, ForecastMixin):
         for i, key in enumerate(keys):
             dn = float(den[i])
             if _isnan(dn):
-                v = Value(complete=bool(complete[i]), has_data=True, notes=notes[i])
+                v = Value(complete=bool(complete[i]), has_data=True, notes=notes[i], count=float(num[i]))
             elif dn == 0:
-                v = Value(complete=bool(complete[i]), has_data=True, notes=notes[i] + ["nämnaren är 0"])
+                v = Value(complete=bool(complete[i]), has_data=True, notes=notes[i] + ["nämnaren är 0"], count=float(num[i]))
             else:
-                v = Value(value=float(num[i]) / dn * d.scale, complete=bool(complete[i]), has_data=True, notes=notes[i])
+                v = Value(value=float(num[i]) / dn * d.scale, complete=bool(complete[i]), has_data=True, notes=notes[i],
+                          count=float(num[i]))
             self._values[key] = v
 
     def _compute(self, ind: Indicator, sel: Selection, period: Period) -> Value:
@@ -429,10 +432,10 @@ class Model(CoverageMixin, ForecastMixin):
         elif c.den is not None:
             den = float(c.den[ix, ms].sum())
         if _isnan(den):
-            return Value(complete=complete, has_data=True, notes=notes)
+            return Value(complete=complete, has_data=True, notes=notes, count=num)
         if den == 0:
-            return Value(complete=complete, has_data=True, notes=notes + ["nämnaren är 0"])
-        return Value(value=num / den * d.scale, complete=complete, has_data=True, notes=notes)
+            return Value(complete=complete, has_data=True, notes=notes + ["nämnaren är 0"], count=num)
+        return Value(value=num / den * d.scale, complete=complete, has_data=True, notes=notes, count=num)
 
     def _survey_value(self, ind: Indicator, sa: SurveyArrays | None, sel: Selection, year: int) -> Value:
         assert sa is not None

@@ -259,6 +259,13 @@ class Indicator(_Model):
         return self.definition.measure.table == "survey"
 
     @property
+    def counts_occurrences(self) -> bool:
+        """True when the numerator counts occurrences (loans, visits, events, participants): a
+        small count is then too small a base for a status (``status.min_count``)."""
+        m = self.definition.measure
+        return m.table not in ("survey", "opening_hours") and m.aggregation in ("sum", "count", "distinct")
+
+    @property
     def is_per_capita(self) -> bool:
         d = self.definition.denominator
         return d is not None and d.kind == "population"
@@ -322,10 +329,21 @@ class GoalSet(_Model):
 
 
 class ForecastSettings(_Model):
-    """How the year-end forecast picks earlier years (see ``goals.model``)."""
+    """How the year-end forecast picks earlier years (see ``goals.forecast``)."""
 
     years: int = Field(default=3, ge=1, le=10)
     exclude_years: list[int] = [2020, 2021]  # COVID closures distort the seasonal profile
+    #: The share of outcomes the forecast range is meant to hold (its width is calibrated on the
+    #: data's own back-test to this level).
+    coverage: float = Field(default=0.9, gt=0.5, lt=1.0)
+
+
+class StatusSettings(_Model):
+    """When a status is a claim (see ``goals.status``)."""
+
+    #: A count (loans, visits, events, participants) below this, this year or last, gives
+    #: "för litet underlag" instead of a status.
+    min_count: int = Field(default=20, ge=0)
 
 
 class PlanFile(_Model):
@@ -334,6 +352,7 @@ class PlanFile(_Model):
     indicators: list[Indicator] = Field(min_length=1)
     goal_sets: list[GoalSetFile] = []
     forecast: ForecastSettings = ForecastSettings()
+    status: StatusSettings = StatusSettings()
 
     @model_validator(mode="after")
     def _references(self) -> "PlanFile":
@@ -376,6 +395,7 @@ class Plan:
         self.goals: list[Goal] = list(data.goals)
         self.indicators: list[Indicator] = list(data.indicators)
         self.forecast = data.forecast
+        self.status = data.status
         plan_set = GoalSet(
             id="biblioteksplan",
             name=data.name,

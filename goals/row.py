@@ -20,7 +20,7 @@ from goals.forecast import Forecast
 from goals.periods import MONTHS_SV, Period
 from goals.plan import Indicator
 from goals.selection import Selection
-from goals.status import decide_status
+from goals.status import decide_status, small_base
 from goals.targets import resolve_target
 
 if TYPE_CHECKING:
@@ -60,13 +60,13 @@ def followup_row(
     part_year = not eff.is_full_year
     prev_p = eff.previous()
     brk = model.crosses_break(ind, prev_p.start, eff.end)
-    previous = math.nan
+    previous = previous_count = math.nan
     if brk is not None:
         notes.append(f"serien bryts {brk.date:%Y-%m-%d}: ingen jämförelse med föregående år")
     else:
         pv = model.value(ind, sel, prev_p)
         if pv.complete and not _isnan(pv.value):
-            previous = pv.value
+            previous, previous_count = pv.value, pv.count
         elif pv.has_data and not pv.complete and not ind.is_survey:
             notes.append(f"föregående år ofullständigt ({prev_p.label_sv})")
     comparable = v.complete and not _isnan(v.value)
@@ -96,6 +96,9 @@ def followup_row(
         unit_key=sel.key,
     )
     notes += rt.notes
+    small = ""
+    if ind.counts_occurrences:
+        small = small_base(v.count, previous_count, model.plan.status.min_count, rt.kind == "forandring")
     d = decide_status(
         rt,
         value=v.value,
@@ -104,8 +107,14 @@ def followup_row(
         is_survey=ind.is_survey,
         previous=previous,
         forecast=fc.value,
+        forecast_low=fc.low,
+        forecast_high=fc.high,
         ci_low=v.ci_low,
         ci_high=v.ci_high,
+        small=small,
+        no_value=next((n for n in v.notes if n), ""),
+        year=period.year,
+        decimals=ind.decimals,
     )
     notes += d.notes
     return {
@@ -131,10 +140,12 @@ def followup_row(
         "tolerance_high": rt.tol_high,
         "status": d.status,
         "status_basis": d.basis,
+        "status_reason": d.reason,
         "forecast": fc.value,
         "forecast_low": fc.low,
         "forecast_high": fc.high,
         "forecast_status": d.forecast_status,
+        "forecast_reason": d.forecast_reason,
         "forecast_years": ", ".join(str(y) for y in sorted(fc.years)),
         "n": v.n,
         "ci_low": v.ci_low,

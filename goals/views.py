@@ -41,10 +41,12 @@ FOLLOWUP_COLUMNS: tuple[str, ...] = (
     "tolerance_high",
     "status",
     "status_basis",
+    "status_reason",
     "forecast",
     "forecast_low",
     "forecast_high",
     "forecast_status",
+    "forecast_reason",
     "forecast_years",
     "n",
     "ci_low",
@@ -212,3 +214,18 @@ def units(plan: Plan, tables: Tables) -> pd.DataFrame:
 def last_data_date(plan: Plan, tables: Tables) -> pd.Timestamp | None:
     """The last day with loans, visits or events data ("data t.o.m.")."""
     return get_model(plan, tables).last_data_date()
+
+
+def forecast_coverage(plan: Plan, tables: Tables, year: int, period: str | Period) -> tuple[int, int, float] | None:
+    """(hits, tries, stated coverage) of the forecast range in the back-test of forecasts made from
+    the same months as ``period`` (a year the data ends inside: January up to the last month with
+    data); None when nothing is forecast from it.  See ``goals.calibration``."""
+    model = get_model(plan, tables)
+    p = as_period(year, period)
+    if p.is_full_year:
+        last = model.last_data_date()
+        if last is None or last.year != p.year or last.month == 12:
+            return None
+        p = parse_period(p.year, f"YTD{last.month:02d}")
+    hits, tries = model.forecast_coverage(p)
+    return (hits, tries, plan.forecast.coverage) if tries else None

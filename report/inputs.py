@@ -157,16 +157,25 @@ def describe_target(ind: Any, year: int) -> str:
     return text
 
 
-def describe_forecast(plan: Any) -> str:
-    """The full-year forecast method with the goals file's settings, in Swedish."""
+def describe_forecast(plan: Any, coverage: tuple[int, int, float] | None = None) -> str:
+    """The full-year forecast method with the goals file's settings and the range's measured
+    coverage (``goals.forecast_coverage``), in Swedish."""
     f = plan.forecast
     years = "året" if f.years == 1 else f"de {f.years} åren"
     text = (
         "Helårsprognosen räknar upp utfallet hittills i år med säsongsmönstret: medianen av kvoten "
         f"helår / samma period under {years} närmast före som har fullständiga data och inget "
-        "seriebrott. Intervallet är prognosen ± spridningen mellan de åren och håller utfallet ungefär "
-        "nio gånger av tio."
+        "seriebrott. Intervallet kalibreras på hur fel samma slags prognos (samma månader, samma slags "
+        "indikator, en enhet eller flera) blev tidigare år; där det finns för få sådana prognoser är det "
+        "prognosen ± spridningen mellan åren. En status på prognosen ges bara när hela intervallet "
+        "når målet (uppnått) eller missar det (ej uppnått); annars Osäkert."
     )
+    if coverage is not None:
+        hits, tries, stated = coverage
+        text += (
+            f" Efterprövat på tidigare år höll intervallet utfallet i {round(100 * hits / tries)} % av "
+            f"{tries} prognoser (avsett: {round(100 * stated)} %; varje år prövat mot de andra årens fel)."
+        )
     if f.exclude_years:
         text += " Åren " + ", ".join(map(str, f.exclude_years)) + " används inte (avvikande säsongsmönster)."
     return text + " Enkätindikatorer har ingen prognos: årets enkät är årets värde."
@@ -261,5 +270,5 @@ def collect(
         followup_units=fu_units if fu_units is not None else pd.DataFrame(),
         store=store_info,
         generated=generated or dt.date.today(),
-        forecast_method=describe_forecast(plan),
+        forecast_method=describe_forecast(plan, goals.forecast_coverage(plan, tables, year, per.code)),
     )

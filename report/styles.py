@@ -45,6 +45,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "uppnatt": ("C6EFCE", "006100"),
     "delvis": ("FFEB9C", "7F4F00"),
     "ej_uppnatt": ("FFC7CE", "9C0006"),
+    "osakert": ("F8EAF2", "8A3D6B"),
     "ingen_data": ("E7E6E6", "404040"),
     "inget_mal": ("DDEBF7", "1F4E79"),
 }

@@ -138,3 +138,71 @@ def test_decide_status(
     assert (d.status, d.basis, d.forecast_status) == (status, basis, forecast_status)
     if note is not None:
         assert note in d.notes
+
+
+# ---------------------------------------------------------------- statuses that are not claims
+RANGE_CASES = [
+    # (low, high, target, direction, tolerance, margin, expected)
+    (1010.0, 1100.0, 1000.0, "higher", 50.0, 0.0, "uppnatt"),  # the whole range reaches the target
+    (900.0, 940.0, 1000.0, "higher", 50.0, 0.0, "ej_uppnatt"),  # the whole range misses beyond the tolerance
+    (955.0, 990.0, 1000.0, "higher", 50.0, 0.0, "delvis"),  # the whole range in the tolerance band
+    (980.0, 1020.0, 1000.0, "higher", 50.0, 0.0, "osakert"),  # holds reached and partly reached
+    (900.0, 1100.0, 1000.0, "higher", 50.0, 0.0, "osakert"),
+    (80.0, 95.0, 100.0, "lower", 5.0, 0.0, "uppnatt"),
+    (98.0, 104.0, 100.0, "lower", 5.0, 0.0, "osakert"),
+    (40.0, 60.0, 50.0, "closer", 1.0, 2.0, "osakert"),  # straddles the target, both ends far off
+    (49.0, 51.0, 50.0, "closer", 1.0, 2.0, "uppnatt"),
+]
+
+
+@pytest.mark.parametrize(("low", "high", "target", "direction", "tol", "margin", "expected"), RANGE_CASES)
+def test_judge_range(low: float, high: float, target: float, direction: str, tol: float, margin: float, expected: str) -> None:
+    from goals.status import judge_range
+
+    assert judge_range(low, high, target, direction, tol, margin) == expected
+
+
+def test_forecast_status_is_read_from_the_range() -> None:
+    # annual level 1000, tolerance 50: point 1005 would be "uppnatt", but the range 960–1050 holds both
+    d = decide_status(ANNUAL, value=600.0, complete=True, direction="higher", forecast=1005.0,
+                      forecast_low=960.0, forecast_high=1050.0)
+    assert (d.status, d.basis, d.forecast_status) == ("osakert", "prognos", "osakert")
+    assert d.reason == "prognosintervallet 960–1 050 rymmer både uppnått och ej uppnått mål (1 000)"
+    assert d.reason in d.notes
+
+
+def test_thirteen_to_twelve_events_is_too_small_a_base() -> None:
+    """A unit's making-and-writing events 13 -> 12 against +5 %: -7,7 % would be red; below the
+    floor of 20 it is "för litet underlag"."""
+    from goals.status import small_base
+
+    rt = resolve_target(Target(change_pct=5, tolerance=5), direction="higher", previous=13.0, full_previous=NAN,
+                        part_year=False, grows_with_time=True)
+    assert rt.target == pytest.approx(13.65)
+    small = small_base(12.0, 13.0, 20, change_target=True)
+    assert small == "för litet underlag: 12 i perioden (under 20)"
+    d = decide_status(rt, value=12.0, complete=True, direction="higher", previous=13.0, small=small)
+    assert (d.status, d.reason) == ("osakert", small)
+    # with a floor of 10 the same change is a claim: 12 < 13.65 - 0.65 -> ej uppnått
+    assert small_base(12.0, 13.0, 10, change_target=True) == ""
+    assert decide_status(rt, value=12.0, complete=True, direction="higher", previous=13.0).status == "ej_uppnatt"
+    # last year's count alone can be the small one
+    assert small_base(25.0, 13.0, 20, change_target=True) == "för litet underlag: 13 föregående år (under 20)"
+    assert small_base(25.0, 13.0, 20, change_target=False) == ""
+
+
+@pytest.mark.parametrize(
+    ("rt", "kwargs", "status", "reason"),
+    [
+        (CHANGE, dict(value=NAN, no_value="nämnaren är 0"), "ingen_data", "nämnaren är 0"),
+        (CHANGE, dict(value=NAN), "ingen_data", "ingen data för perioden"),
+        (CHANGE, dict(value=200.0, complete=False, no_value="ofullständig period: data t.o.m. 2026-10-14"),
+         "ingen_data", "ofullständig period: data t.o.m. 2026-10-14"),
+        (ResolvedTarget(), dict(value=5.0, year=2026), "inget_mal", "inget mål för 2026"),
+        (CHANGE, dict(value=211.0), "uppnatt", ""),
+    ],
+)
+def test_every_status_that_is_not_a_claim_says_why(rt: ResolvedTarget, kwargs: dict, status: str, reason: str) -> None:
+    args = dict(complete=True, direction="higher") | kwargs
+    d = decide_status(rt, **args)
+    assert (d.status, d.reason) == (status, reason)

@@ -76,13 +76,13 @@ def test_no_forecast_for_complete_years_or_without_history() -> None:
 
 def test_incomplete_year_is_forecast_from_the_data_so_far() -> None:
     # data for 2025 ends in August: the year is forecast from Jan-Aug, as at T2
-    plan = plan_of(indicator("x", LOANS, targets={2025: {"level": 130, "tolerance": 10}}), forecast={"exclude_years": [2021]})
+    plan = plan_of(indicator("x", LOANS, targets={2025: {"level": 115, "tolerance": 10}}), forecast={"exclude_years": [2021]})
     assert forecast(plan, "helar", 2025).value == pytest.approx(135)
     row = followup(plan, seasonal_tables(), 2025, "helar").iloc[0]
     # an unfinished year is followed up like T2: the annual level is judged on the forecast
     assert row["complete"] and row["span"] == "jan–aug" and row["value"] == 90
-    assert math.isnan(row["target"]) and row["target_full_year"] == 130
-    assert row["status"] == "uppnatt" and row["status_basis"] == "prognos"
+    assert math.isnan(row["target"]) and row["target_full_year"] == 115
+    assert row["status"] == "uppnatt" and row["status_basis"] == "prognos"  # the range 117–153 clears 115
     assert row["forecast"] == pytest.approx(135) and row["forecast_status"] == "uppnatt"
     assert "helårsprognos från data hittills i år" in row["note"]
     assert "ofullständig: data t.o.m. 2025-08-31" in row["note"]
@@ -96,39 +96,55 @@ def test_t1_forecast() -> None:
     assert f.low == pytest.approx(44 * (3.0 - (3.2 - 140 / 48)))
 
 
-@pytest.mark.parametrize(("level", "expected"), [(130, "uppnatt"), (135, "uppnatt"), (140, "delvis"), (150, "ej_uppnatt")])
-def test_annual_level_target_is_judged_on_the_forecast_at_t2(level: float, expected: str) -> None:
+# The forecast at T2 2025 is 135 with the range 117–153 (see above): the status is read from the range.
+@pytest.mark.parametrize(
+    ("level", "tolerance", "expected"),
+    [
+        (115, 10, "uppnatt"),  # the whole range reaches 115
+        (130, 10, "osakert"),  # 117 is ej uppnått (13 short, beyond 10), 153 is uppnått
+        (155, 40, "delvis"),  # 117..153 all within 155 - 40 .. 155
+        (200, 10, "ej_uppnatt"),  # even 153 misses 200 - 10
+    ],
+)
+def test_annual_level_target_is_judged_on_the_forecast_range_at_t2(level: float, tolerance: float, expected: str) -> None:
     plan = plan_of(
-        indicator("x", LOANS, targets={2025: {"level": level, "tolerance": 10}}), forecast={"exclude_years": [2021]}
+        indicator("x", LOANS, targets={2025: {"level": level, "tolerance": tolerance}}), forecast={"exclude_years": [2021]}
     )
     # only norr has loans, so the organisation's value is norr's
     row = followup(plan, seasonal_tables(), 2025, "T2").iloc[0]
     assert row["value"] == 90 and row["forecast"] == pytest.approx(135)
+    assert (row["forecast_low"], row["forecast_high"]) == (pytest.approx(117), pytest.approx(153))
     assert row["status"] == expected and row["forecast_status"] == expected
     assert "helårsprognosen" in row["note"]
     assert row["forecast_years"] == "2022, 2023, 2024"
+    if expected == "osakert":
+        assert row["status_reason"] == "prognosintervallet 117–153 rymmer både uppnått och ej uppnått mål (130)"
+    else:
+        assert row["status_reason"] == ""
 
 
 def test_change_target_forecast_status_uses_last_full_year() -> None:
-    # last full year 2024 = 140; +3 % -> 144.2; forecast 135 is below 144.2 - 140 x 5 % = 137.2
+    # last full year 2024 = 140; +3 % -> 144.2; the forecast's range 117–153 holds both 153 (reached)
+    # and 117 (below 144.2 - 140 x 5 % = 137.2): osäkert
     plan = plan_of(indicator("x", LOANS, targets={2025: {"change_pct": 3, "tolerance": 5}}), forecast={"exclude_years": [2021]})
     row = followup(plan, seasonal_tables(), 2025, "T2", unit="norr").iloc[0]
     # year to date: 90 vs 100 -> -10 %: ej uppnått
     assert row["change_pct"] == pytest.approx(-10.0)
     assert row["target"] == pytest.approx(103) and row["target_full_year"] == pytest.approx(144.2)
     assert row["status"] == "ej_uppnatt" and row["status_basis"] == "period"
-    assert row["forecast_status"] == "ej_uppnatt"
+    assert row["forecast_status"] == "osakert"
+    assert row["forecast_reason"] == "prognosintervallet 117–153 rymmer både uppnått och ej uppnått mål (144,2)"
 
 
 def test_level_target_of_a_count_belongs_to_the_organisation_unless_set_per_unit() -> None:
     plan = plan_of(
-        indicator("x", LOANS, targets={2025: {"level": 130, "tolerance": 10, "units": {"norr": 150}}}),
+        indicator("x", LOANS, targets={2025: {"level": 115, "tolerance": 10, "units": {"norr": 200}}}),
         forecast={"exclude_years": [2021]},
     )
     df = followup(plan, seasonal_tables(), 2025, "T2", unit=["ALLA", "norr", "syd"]).set_index("unit_id")
     # at T2 an annual level is no period target: it is the full-year target the forecast meets
-    assert math.isnan(df.loc["ALLA", "target"]) and df.loc["ALLA", "target_full_year"] == 130
-    assert df.loc["ALLA", "status"] == "uppnatt"
-    assert df.loc["norr", "target_full_year"] == 150 and df.loc["norr", "status"] == "ej_uppnatt"
+    assert math.isnan(df.loc["ALLA", "target"]) and df.loc["ALLA", "target_full_year"] == 115
+    assert df.loc["ALLA", "status"] == "uppnatt"  # the forecast's range 117–153 clears 115
+    assert df.loc["norr", "target_full_year"] == 200 and df.loc["norr", "status"] == "ej_uppnatt"  # 153 < 190
     assert math.isnan(df.loc["syd", "target_full_year"]) and df.loc["syd", "status"] == "inget_mal"
     assert "gäller hela organisationen" in df.loc["syd", "note"]

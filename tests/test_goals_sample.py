@@ -130,3 +130,13 @@ def test_forecast_back_test_t2_against_actual_full_year(tables: Tables, plan) ->
             errors.append(abs(f.value / actual - 1))
     assert np.mean(hits) >= 0.7, np.mean(hits)
     assert np.median(errors) < 0.03, np.median(errors)
+
+
+@pytest.mark.parametrize("code", ["T1", "T2", "YTD10"])
+def test_forecast_range_holds_its_stated_coverage_in_the_sample_back_test(tables: Tables, plan, code: str) -> None:
+    """Every forecast the sample's history allows (indicator × unit or organisation × year), each
+    year checked against ranges calibrated on the other years: within ±5 points of 90 %."""
+    m = Model(plan, tables)
+    hits, tries = m.forecast_coverage(parse_period(2026, code))
+    assert tries > 500
+    assert abs(hits / tries - plan.forecast.coverage) <= 0.05, hits / tries

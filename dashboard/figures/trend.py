@@ -40,6 +40,8 @@ def _hover(row: dict[str, Any], decimals: int, unit_label: str, lang: str) -> st
     if row.get("target") is not None:
         text += f" ({t('vs_target', lang, target=fmt_value(row['target'], decimals, unit_label, lang))})"
     text += f"<br>{theme.status_style(row['status']).icon} {status_label(row['status'], lang)}"
+    if row.get("status_reason"):
+        text += f": {row['status_reason']}"
     if row.get("ci_low") is not None and row.get("ci_high") is not None:
         text += (f"<br>{t('interval', lang)}: {fmt_value(row['ci_low'], decimals, unit_label, lang)}–"
                  f"{fmt_value(row['ci_high'], decimals, unit_label, lang)}")  # fmt: skip

@@ -78,6 +78,8 @@ def units_bar(
         if not is_missing(row.get("n")):
             text += f"<br>{t('n', lang)}: {fmt_number(row['n'], 0, lang)}"
         suffix = f" ({word('on_forecast', lang)})" if fc else ""
+        reason = row.get("status_reason")
+        suffix += f": {reason}" if isinstance(reason, str) and reason else ""
         hover.append(text + f"<br>{theme.status_style(status).icon} {status_label(status, lang)}{suffix}")
     error_x = None
     if has_ci:

@@ -79,8 +79,10 @@ def summary_grid(rows: Any, lang: str) -> Any:
         # the full-year target and the forecast's status belong next to a forecast only
         target_full_year=rows["target_full_year"].mask(no_forecast),
         forecast_status_text=[
-            "" if nf or not fs else f"{theme.status_style(fs).icon} {status_label(fs, lang)}"
-            for nf, fs in zip(no_forecast, rows["forecast_status"].astype(str))
+            "" if nf or not fs else f"{theme.status_style(fs).icon} {status_label(fs, lang)}" + (f": {fr}" if fr else "")
+            for nf, fs, fr in zip(no_forecast, rows["forecast_status"].astype(str),
+                                  rows["forecast_reason"].fillna("").astype(str) if "forecast_reason" in rows
+                                  else [""] * len(rows))
         ],
     )
     cols = [
@@ -131,7 +133,7 @@ def indicator_header(row: Any, ind: Any, lang: str) -> html.Div:
         ci = fmt_range(row.get("ci_low"), row.get("ci_high"), decimals, unit_label, lang)
         items.append(fig(t("n", lang), fmt_number(row["n"], 0, lang), note=f"{t('interval', lang)}: {ci}" if ci else ""))
     basis = views.word("on_forecast", lang) if str(row.get("status_basis")) == "prognos" else ""
-    items.append(html.Div([status_badge(str(row["status"]), lang, "large"),
+    items.append(html.Div([status_badge(str(row["status"]), lang, "large", row.get("status_reason", "")),
                            html.Div(basis, className="fig-note") if basis else None], className="fig fig-status"))
     return html.Div(items, className="fig-row")
 
@@ -212,6 +214,7 @@ def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
     gs = ds.goal_status(view.year, view.period, view.unit)
     match = gs[gs["goal_id"] == goal.id]
     status = str(match["status"].iloc[0]) if len(match) else "ingen_data"
+    reason = str(match["reason"].iloc[0]) if len(match) and "reason" in match else ""
     where = ds.unit_name(view.unit) or t("whole_org", lang)
     counts = {s: int((rows["status"].astype(str) == s).sum()) for s in theme.STATUSES}
     counts = {s: n for s, n in counts.items() if n or s in theme.GOAL_STATUSES}
@@ -226,7 +229,7 @@ def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
                 html.Div(counts_row(counts, lang), className="status-counts"),
             ]
         ),
-        html.Div([status_badge(status, lang, "large"), report_button(lang), download_button(f"goal:{goal.id}", lang)],
+        html.Div([status_badge(status, lang, "large", reason), report_button(lang), download_button(f"goal:{goal.id}", lang)],
                  className="page-actions"),
     ]
     summary = section(t("status", lang), summary_grid(rows, lang), None, lang)

@@ -45,12 +45,14 @@ def counts_row(counts: dict[str, int], lang: str) -> list[Any]:
     ]
 
 
-def goal_card(goal: views.GoalInfo, status: str, key: Any, spark_fig: Any, view: state.ViewState) -> html.A:
-    """A card for one goal; the whole card links to the goal page."""
+def goal_card(goal: views.GoalInfo, status: str, key: Any, spark_fig: Any, view: state.ViewState,
+              reason: str = "") -> html.A:
+    """A card for one goal; the whole card links to the goal page.  A goal without a status says
+    why (``reason``)."""
     lang = view.lang
     style = theme.status_style(status)
     body: list[Any] = [
-        html.Div([html.Span(str(goal.number), className="goal-number"), status_badge(status, lang)],
+        html.Div([html.Span(str(goal.number), className="goal-number"), status_badge(status, lang, reason=reason)],
                  className="card-top"),  # fmt: skip
         html.H2(goal.name, className="goal-name"),
     ]
@@ -97,6 +99,7 @@ def overview_content(ds: DataSource, year: int, period: str, unit: str | None, v
     fu = ds.followup(year, period, unit)
     gs = ds.goal_status(year, period, unit)
     status_by_goal = dict(zip(gs["goal_id"].astype(str), gs["status"].astype(str)))
+    reason_by_goal = dict(zip(gs["goal_id"].astype(str), gs["reason"].astype(str))) if "reason" in gs else {}
     cards = []
     for goal in views.goal_list(plan):
         key = views.key_row(fu, goal)
@@ -104,7 +107,7 @@ def overview_content(ds: DataSource, year: int, period: str, unit: str | None, v
         spark = None
         if key is not None:
             spark = sparkline(ds.trend_view(str(key["indicator_id"]), year, period, unit), views.drawn_status(key))
-        cards.append(goal_card(goal, status, key, spark, view))
+        cards.append(goal_card(goal, status, key, spark, view, reason_by_goal.get(goal.id, "")))
     where = ds.unit_name(unit) or t("whole_org", lang)
     title = f"{ds.period_label(year, period, lang)}{views.unfinished_note(fu, year, period, ds.last_data_date(), lang)} · {where}"
     return title, counts_row(views.status_counts(gs), lang), cards

@@ -61,6 +61,7 @@ def slide(ds: DataSource, view: state.ViewState) -> html.Div:
     gs = ds.goal_status(view.year, view.period, view.unit)
     match = gs[gs["goal_id"] == goal.id]
     status = str(match["status"].iloc[0]) if len(match) else "ingen_data"
+    reason = str(match["reason"].iloc[0]) if len(match) and "reason" in match else ""
     tiles = []
     for _, row in rows.iterrows():
         ind = plan.indicator(str(row["indicator_id"]))
@@ -84,7 +85,7 @@ def slide(ds: DataSource, view: state.ViewState) -> html.Div:
                     ),
                     html.Div([html.Span(target.period), html.Span(change, className="ms-3")], className="tile-sub"),
                     html.Div(target.forecast, className="tile-sub") if target.forecast else None,
-                    status_badge(str(row["status"]), lang),
+                    status_badge(str(row["status"]), lang, reason=row.get("status_reason", "")),
                     graph(fig, config=SPARK_CONFIG, className="tile-chart"),
                 ],
                 className="tile",
@@ -99,7 +100,7 @@ def slide(ds: DataSource, view: state.ViewState) -> html.Div:
                            + views.unfinished_note(rows, view.year, view.period, ds.last_data_date(), lang) + " · "
                            + (ds.unit_name(view.unit) or t("whole_org", lang)), className="eyebrow ms-3")],  # fmt: skip
             ),
-            html.Div([html.H1(goal.name, className="slide-title", id="slide-title"), status_badge(status, lang, "large")],
+            html.Div([html.H1(goal.name, className="slide-title", id="slide-title"), status_badge(status, lang, "large", reason)],
                      className="slide-head"),  # fmt: skip
             html.Div(tiles, className="tiles"),
         ]

@@ -35,11 +35,13 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("Mål för perioden", "target", "value"),
     ("Status", "status", "status"),
     ("Status bedömd på", "status_basis", "basis"),
+    ("Varför ingen bedömning", "status_reason", "text"),
     ("Helårsprognos", "forecast", "value"),
     ("Prognos låg", "forecast_low", "value"),
     ("Prognos hög", "forecast_high", "value"),
     ("Helårsmål", "target_full_year", "value"),
     ("Prognos mot helårsmål", "forecast_status", "status"),
+    ("Varför prognosen inte bedöms", "forecast_reason", "text"),
     ("n (svar)", "n", "int"),
     ("KI låg", "ci_low", "value"),
     ("KI hög", "ci_high", "value"),
@@ -48,7 +50,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("Anmärkning", "note", "text"),
     ("Indikator-id", "indicator_id", "text"),
 ]
-WIDTHS = [7, 12, 11, 11, 34, 36, 24, 12, 11, 11, 11, 11, 11, 15, 14, 12, 11, 11, 11, 15, 8, 10, 10, 18, 11, 28, 18]
+WIDTHS = [7, 12, 11, 11, 34, 36, 24, 12, 11, 11, 11, 11, 11, 15, 14, 30, 12, 11, 11, 11, 15, 30, 8, 10, 10, 18, 11, 28, 18]
 BASIS_SV = {"period": "utfallet för perioden", "prognos": "helårsprognosen"}
 
 

@@ -82,17 +82,22 @@ def indicator_table(ws: Worksheet, inputs: ReportInputs, goal: GoalInfo, top: in
         label_status = inputs.status_label(status)
         if cells.code(r.get("status_basis")) == "prognos":
             label_status += " (prognos)"
+        reason = cells.code(r.get("status_reason"))
+        if reason:  # a status that is not a claim says why
+            label_status += f": {reason}"
         cells.put(ws, row, 6, label_status, font=styles.status_font(status),
-                  fill=styles.status_fill(status), align=styles.CENTER, border=b)
+                  fill=styles.status_fill(status), align=styles.HEADER_ALIGN if reason else styles.CENTER, border=b)
         forecast = _num(r.get("forecast"))
         cells.put(ws, row, 7, formats.to_cell(forecast, unit), fmt=vfmt, border=b)
         cells.put(ws, row, 8, numbers.sv_range(_num(r.get("forecast_low")), _num(r.get("forecast_high")),
                                                info.decimals, unit), border=b, align=styles.CENTER)
         full_target = _num(r.get("target_full_year")) if forecast is not None else None
         cells.put(ws, row, 9, formats.to_cell(full_target, unit), fmt=vfmt, border=b)
+        freason = cells.code(r.get("forecast_reason"))
         if fstatus:
-            cells.put(ws, row, 10, inputs.status_label(fstatus), font=styles.status_font(fstatus, bold=False),
-                      fill=styles.status_fill(fstatus), align=styles.CENTER, border=b)
+            cells.put(ws, row, 10, inputs.status_label(fstatus) + (f": {freason}" if freason else ""),
+                      font=styles.status_font(fstatus, bold=False), fill=styles.status_fill(fstatus),
+                      align=styles.HEADER_ALIGN if freason else styles.CENTER, border=b)
         else:
             cells.put(ws, row, 10, None, border=b)
         n = _num(r.get("n"))
@@ -103,7 +108,8 @@ def indicator_table(ws: Worksheet, inputs: ReportInputs, goal: GoalInfo, top: in
         cells.put(ws, row, 13, "" if cells.is_missing(note) else str(note), font=styles.NOTE,
                   align=styles.WRAP, border=b)
         ws.row_dimensions[row].height = max(
-            cells.text_height(label, WIDTHS[0]), cells.text_height(str(note or ""), WIDTHS[-1], 12)
+            cells.text_height(label, WIDTHS[0]), cells.text_height(str(note or ""), WIDTHS[-1], 12),
+            cells.text_height(label_status, WIDTHS[5]), cells.text_height(freason, WIDTHS[9]),
         )
     return row
 

@@ -90,7 +90,7 @@ def build(wb: Workbook, inputs: ReportInputs) -> None:
     row += 2
     cells.put(
         ws, row, 1,
-        f"Ett {word.lower()} är uppnått när alla dess bedömda indikatorer är uppnådda, ej uppnått när minst "
+        f"Ett {word.lower()} är uppnått när alla dess bedömda indikatorer är uppnådda, ej uppnått när mer än "
         "hälften inte är uppnådda, annars delvis uppnått. Se bladet Om rapporten.",
         font=styles.NOTE,
     )

@@ -66,7 +66,7 @@ def build(wb: Workbook, inputs: ReportInputs) -> None:
 
     row += 2
     cells.put(ws, row, 2, "Färgförklaring", font=styles.HEADING)
-    for status in ("uppnatt", "delvis", "ej_uppnatt", "ingen_data", "inget_mal"):
+    for status in ("uppnatt", "delvis", "ej_uppnatt", "osakert", "ingen_data", "inget_mal"):
         row += 1
         cells.put(ws, row, 2, inputs.status_label(status), font=styles.status_font(status),
                   fill=styles.status_fill(status))
