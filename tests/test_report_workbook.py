@@ -160,9 +160,11 @@ def test_units_matrix(wb):
 def test_data_table(wb):
     ws = wb["Data"]
     table = ws.tables["Indikatorvarden"]
-    # 3 indicators × (organisation + 2 units) = 9 rows + header; 27 columns (A..AA)
-    assert table.ref == "A1:AA10"
-    assert ws["A1"].value == "År" and ws["I1"].value == "Utfall" and ws["S1"].value == "Helårsmål"
+    # 3 indicators × (organisation + 2 units) = 9 rows + header; 29 columns (A..AC), with why a
+    # status or forecast status is not a claim after each
+    assert table.ref == "A1:AC10"
+    assert ws["A1"].value == "År" and ws["I1"].value == "Utfall" and ws["T1"].value == "Helårsmål"
+    assert ws["P1"].value == "Varför ingen bedömning" and ws["V1"].value == "Varför prognosen inte bedöms"
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=10)]
     assert {(r[2], r[3]) for r in rows} == {(dt.datetime(2026, 1, 1), dt.datetime(2026, 8, 31))}
     utlan = {r[6]: r[8] for r in rows if r[5] == "Utlån"}
@@ -239,8 +241,8 @@ def test_data_sheet_percent_rows(wb):
     ws = wb["Data"]
     row = next(r for r in ws.iter_rows(min_row=2) if r[5].value == "Andel nöjda med bemötandet" and r[6].value == "Filial A")
     assert row[8].value == pytest.approx(0.70) and row[8].number_format == "0 %"
-    assert row[20].value == 10  # n
-    assert row[21].value == pytest.approx(0.3968, abs=1e-4) and row[22].value == pytest.approx(0.8922, abs=1e-4)
+    assert row[22].value == 10  # n (after the two reason columns)
+    assert row[23].value == pytest.approx(0.3968, abs=1e-4) and row[24].value == pytest.approx(0.8922, abs=1e-4)
 
 
 def test_report_without_any_data():
@@ -248,7 +250,8 @@ def test_report_without_any_data():
 
     wb = openpyxl.load_workbook(io.BytesIO(write_report(fx.plan(), Tables(), None, 2026, "T2")))
     ws = wb["Mål 1"]
-    assert ws.cell(find_row(ws, 1, "Utlån (lån)"), 6).value == "Ingen data"
+    # a status that is not a claim says why, in the status cell
+    assert ws.cell(find_row(ws, 1, "Utlån (lån)"), 6).value == "Ingen data: ingen data för perioden"
     ws = wb["Sammanfattning"]
     assert ws.cell(find_row(ws, 1, "Data t.o.m."), 2).value == "uppgift saknas"
 
