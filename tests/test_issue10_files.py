@@ -108,13 +108,14 @@ def test_us_dates_are_an_error_showing_both_readings_and_nothing_is_replaced(d, 
     rows = [[f"11/{day:02d}/2025", "Gottsunda", 50] for day in range(1, 16)]
     write_csv(d / "besok_us.csv", [VISITS, *rows])
     res = check(d, "besok_us.csv")
-    amb = [p for p in res.problems if p.code == "ambiguous_date"]
-    # 11/01 … 11/12 read two ways (rows 2–13) except 11/11 (row 12, the same either way);
+    amb = the(res.problems, "ambiguous_date")  # one root cause, one record at the first cell
+    assert where(amb) == ("fel", "besok_us.csv", "", 2, "Datum", "11/01/2025")
+    assert "2025-01-11 (dag först)" in amb.message and "2025-11-01 (månad först)" in amb.message
+    assert 'date_format: "%m/%d/%Y"' in amb.message
+    # 11/02 … 11/12 read two ways too (rows 3–13) except 11/11 (row 12, the same either way);
     # 11/13 … 11/15 read only as 13–15 November.
-    assert [where(p) for p in amb] == [("fel", "besok_us.csv", "", 2 + i, "Datum", f"11/{i + 1:02d}/2025")
-                                       for i in range(12) if i != 10]
-    assert "2025-01-11 (dag först)" in amb[0].message and "2025-11-01 (månad först)" in amb[0].message
-    assert 'date_format: "%m/%d/%Y"' in amb[0].message
+    assert "Samma gäller 10 datum till i kolumnen (rad 3, 4, 5, 6, 7, 8, 9, 10, 11, 13)." in amb.message
+    assert [p.code for p in res.problems if p.is_error] == ["ambiguous_date"]
     rejected_and_unchanged(d, "besok_us.csv", store, db, digest)
 
 
@@ -341,3 +342,40 @@ def test_a_full_corrected_reexport_replaces_without_a_question(d, write_csv, loa
     report = load_paths([d / "besok_fix.csv"], load_config(d), store)
     assert [f.status for f in report.files] == ["stored"] and report.rows_replaced == 28
     assert store.read_kind("visits")["visits"].sum() == 3206 + 28
+
+
+def test_an_upload_that_shrinks_asks_and_loads_only_when_confirmed(d, loaded):
+    from dashboard.pages.upload import preview_block
+    from etl.pipeline import confirm_upload, preview_upload, replacement_question
+
+    store, db, digest = loaded
+    buf = io.StringIO()
+    buf.write(";".join(VISITS) + "\r\n")
+    # 4 days of 1–22 February, 50 visits each (200); stored in that span: 22 days summing
+    # 100 × 22 + (1 + … + 22 = 253) = 2 453.
+    for day in (1, 8, 15, 22):
+        buf.write(f"2025-02-{day:02d};Gottsunda;50\r\n")
+    content = buf.getvalue().encode("utf-8")
+    preview = preview_upload([("besok_kort.csv", content)], d, store)
+    question = replacement_question(preview)
+    assert question.to_dict("records") == [{"file": "besok_kort.csv", "kind": "visits", "unit": "gottsunda",
+                                            "period": "2025-02", "stored_periods": 22, "new_periods": 4,
+                                            "stored_total": 2453.0, "new_total": 200.0}]
+    assert [p.code for p in preview.problems if p.is_error] == ["replace_shrinks"]
+
+    class _Ds:  # what preview_block reads from the app's data source
+        def units(self):
+            import pandas as pd
+
+            return pd.DataFrame({"unit_id": ["gottsunda"], "name": ["Gottsunda bibliotek"]})
+
+    html = str(preview_block(_Ds(), preview, "sv"))
+    assert "upload-shrink-grid" in html and "upload-replace" in html and "upload-confirm" in html
+    refused = confirm_upload(preview, store, "test")
+    assert [f.status for f in refused.files] == ["rejected"] and data_digest(db) == digest
+    preview = preview_upload([("besok_kort.csv", content)], d, store)
+    done = confirm_upload(preview, store, "test", replace=True)
+    assert [f.status for f in done.files] == ["stored"]
+    assert [p.severity for p in done.problems if p.code == "replace_shrinks"] == ["varning"]
+    # 23–28 February stay: 100 × 6 + (23 + … + 28 = 153) = 753.
+    assert store.read_kind("visits")["visits"].sum() == 200.0 + 753.0

@@ -8,9 +8,21 @@ import math
 import pytest
 
 from etl.config import ConfigError, load_sources
-from etl.parse import (NUM_AMBIGUOUS, NUM_BOOL, NUM_NONFINITE, NUM_OK, NUM_TEXT, AmbiguousDate, NumberStyle,
-                       ambiguous_date_message, ambiguous_number_message, parse_datetime, parse_number, read_dates,
-                       read_numbers)
+from etl.parse import (
+    NUM_AMBIGUOUS,
+    NUM_BOOL,
+    NUM_NONFINITE,
+    NUM_OK,
+    NUM_TEXT,
+    AmbiguousDate,
+    NumberStyle,
+    ambiguous_date_message,
+    ambiguous_number_message,
+    parse_datetime,
+    parse_number,
+    read_dates,
+    read_numbers,
+)
 
 
 @pytest.mark.parametrize("cell, value", [

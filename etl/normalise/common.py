@@ -198,9 +198,10 @@ def parse_numbers(df: pd.DataFrame, fld: str, ctx: Ctx, *, outage_ok: bool = Fal
     ctx.cells("fel", "text_in_number", "Cellen ska innehålla ett tal men innehåller text. Skriv talet "
               "(t.ex. 1 234) eller lämna cellen tom om värdet saknas.", df, bad, fld)
     cells = df[fld].to_numpy(dtype=object)
-    for i, readings in col.readings.items():
-        ctx.add("fel", "ambiguous_number", ambiguous_number_message(str(cells[i]), readings), df["_row"].iat[i],
-                column_name(df, fld, ctx, i), cells[i])
+    if col.readings:  # one root cause, one record: the first such cell, listing the rows of the others
+        i, readings = next(iter(col.readings.items()))
+        ctx.add("fel", "ambiguous_number", ambiguous_number_message(str(cells[i]), readings)
+                + _also(ctx, df, list(col.readings), "tal"), df["_row"].iat[i], column_name(df, fld, ctx, i), cells[i])
     ctx.cells("fel", "not_a_number", "Cellen innehåller ett sanningsvärde (SANT/FALSKT, TRUE/FALSE), inte ett tal. "
               "Skriv antalet, eller lämna cellen tom om värdet saknas.", df, reason == NUM_BOOL, fld)
     ctx.cells("fel", "not_a_number", "Talet är oändligt eller för stort för att kunna vara ett antal. Rätta värdet.",
@@ -220,6 +221,17 @@ def parse_numbers(df: pd.DataFrame, fld: str, ctx: Ctx, *, outage_ok: bool = Fal
     return vals, outage
 
 
+def _also(ctx: Ctx, df: pd.DataFrame, idx: list[int], what: str) -> str:
+    """`` Samma gäller rad 3, 4 …`` for the other cells of one record; marks all their rows failed
+    (nothing else is reported or stored for them)."""
+    rows = list(dict.fromkeys(int(r) for r in df["_row"].to_numpy()[idx]))
+    ctx.failed_rows.update(rows)
+    if len(rows) < 2:
+        return ""
+    listed = ", ".join(str(r) for r in rows[1:11]) + (" …" if len(rows) > 11 else "")
+    return f" Samma gäller {len(rows) - 1} {what} till i kolumnen (rad {listed})."
+
+
 def column_name(df: pd.DataFrame, fld: str, ctx: Ctx, i: int) -> str:
     return str(df["_col"].iat[i]) if fld in ctx.value_fields and "_col" in df else ctx.col(fld)
 
@@ -229,10 +241,11 @@ def parse_dates(df: pd.DataFrame, fld: str, ctx: Ctx) -> np.ndarray:
     col = read_dates(df[fld].tolist(), ctx.source.date_format)
     bad = col.bad.copy()
     cells = df[fld].to_numpy(dtype=object)
-    for i, both in col.ambiguous.items():
-        bad[i] = False
-        ctx.add("fel", "ambiguous_date", ambiguous_date_message(str(cells[i]), both), df["_row"].iat[i],
-                ctx.col(fld), cells[i])
+    if col.ambiguous:  # one root cause, one record: the first such cell, listing the rows of the others
+        bad[list(col.ambiguous)] = False
+        i, both = next(iter(col.ambiguous.items()))
+        ctx.add("fel", "ambiguous_date", ambiguous_date_message(str(cells[i]), both)
+                + _also(ctx, df, list(col.ambiguous), "datum"), df["_row"].iat[i], ctx.col(fld), cells[i])
     fmt = f" eller i formatet date_format: {ctx.source.date_format!r}" if ctx.source.date_format else ""
     ctx.cells("fel", "bad_date", f"Datumet går inte att tolka. Skriv det som ÅÅÅÅ-MM-DD (t.ex. 2024-03-15){fmt}, "
               "utan andra tecken.", df, bad, fld)

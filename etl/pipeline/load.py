@@ -4,17 +4,17 @@ store's load lock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterable
 
 from etl.config import ConfigError, data_dir
-from etl.pipeline.check import DATA_SUFFIXES
-from etl.pipeline.check import Config, FileResult, Item, ProgressFn, _check_items, load_config
+from etl.pipeline.check import DATA_SUFFIXES, Config, FileResult, Item, ProgressFn, _check_items, load_config
 from etl.problems import Problem, has_errors
 from etl.store import Store
 from etl.units import units_frame
+
 
 @dataclass
 class FileReport:
