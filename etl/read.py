@@ -47,7 +47,8 @@ class RawSheet:
         return len(self.rows)
 
 
-#: Largest text (CSV) export a transaction source may be; other files share the upload limit.
+#: Largest export a transaction source may be (a workbook may unpack to 8 times that, at the
+#: usual compression ratio); other files share the upload limits.
 TRANSACTIONS_MAX_BYTES = 2 * 1024 ** 3
 
 
@@ -55,8 +56,10 @@ def gate(path: Path, source: Source | None = None) -> tuple[str, list[Problem]]:
     """The safety gate every file passes before it is read, on the command line as in an upload
     (:func:`etl.upload_safety.check_path`: size, type by content, zip bomb, XML entities, encrypted
     or corrupt).  -> (kind by content, warnings); raises :class:`InputError` when refused."""
-    text_max = TRANSACTIONS_MAX_BYTES if source is not None and source.layout == "transactions" else None
-    kind, problems = check_path(path, text_max_bytes=text_max)
+    if source is not None and source.layout == "transactions":  # a year of loans, one row each
+        kind, problems = check_path(path, max_bytes=TRANSACTIONS_MAX_BYTES, max_uncompressed=8 * TRANSACTIONS_MAX_BYTES)
+    else:
+        kind, problems = check_path(path)
     if kind is None:
         raise InputError(next(p for p in problems if p.is_error))
     return kind, problems

@@ -130,10 +130,12 @@ TEXT_HEAD = 1 << 20
 
 
 def check_path(path: Path | str, *, max_bytes: int = MAX_BYTES, label: str | None = None,
-               text_max_bytes: int | None = None) -> tuple[Kind | None, list[Problem]]:
+               text_max_bytes: int | None = None,
+               max_uncompressed: int = MAX_UNCOMPRESSED) -> tuple[Kind | None, list[Problem]]:
     """:func:`check_upload` for a file on disk (``bibplan check``/``load``: the same gate as an
     upload).  A spreadsheet is read whole (it is at most ``max_bytes``); a text file only its first
-    megabyte, and it may be up to ``text_max_bytes`` (default ``max_bytes``) long."""
+    megabyte, and it may be up to ``text_max_bytes`` (default ``max_bytes``) long.
+    ``max_uncompressed``: the most a workbook may unpack to (the compression ratio is checked too)."""
     path = Path(path)
     name = label or path.name
     try:
@@ -155,7 +157,7 @@ def check_path(path: Path | str, *, max_bytes: int = MAX_BYTES, label: str | Non
             cut = head.rfind(b"\n")
             unit = {"utf-16": 2, "utf-32": 4}.get(bom_encoding(head) or "", 1)
             head = head[: cut + unit] if cut > 0 else head
-    return check_upload(name, head, max_bytes=max(max_bytes, len(head)))
+    return check_upload(name, head, max_bytes=max(max_bytes, len(head)), max_uncompressed=max_uncompressed)
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -164,7 +166,8 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def check_upload(
-    filename: str, content: bytes, *, max_bytes: int = MAX_BYTES
+    filename: str, content: bytes, *, max_bytes: int = MAX_BYTES,
+    max_uncompressed: int = MAX_UNCOMPRESSED
 ) -> tuple[Kind | None, list[Problem]]:
     """The file's type, decided by content, and the problems with it.
 
@@ -174,7 +177,7 @@ def check_upload(
     """
     label = display_name(filename)
     try:
-        kind = _check(content, max_bytes)
+        kind = _check(content, max_bytes, max_uncompressed)
     except _Refused as refused:
         return None, [Problem("fel", refused.code, refused.message, file=label)]
     problems: list[Problem] = []
@@ -202,13 +205,13 @@ _KIND_SV = {
 }
 
 
-def _check(content: bytes, max_bytes: int) -> Kind:
+def _check(content: bytes, max_bytes: int, max_uncompressed: int = MAX_UNCOMPRESSED) -> Kind:
     if not content:
         raise _Refused("upload_empty", "Filen är tom. Välj filen igen; den kan ha sparats utan innehåll.")
     if len(content) > max_bytes:
         raise _Refused("upload_too_large", _too_large(len(content), max_bytes))
     if content.startswith(_ZIP_MAGIC):
-        return _check_zip(content)
+        return _check_zip(content, max_uncompressed)
     if content.startswith(_OLE_MAGIC):
         return _check_ole(content)
     _refuse_binary_magic(content)
@@ -282,20 +285,20 @@ def _mb(n: int) -> str:
 
 
 # --------------------------------------------------------------------------- zip containers
-def _check_zip(content: bytes) -> Kind:
+def _check_zip(content: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> Kind:
     try:
         zf = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _Refused("upload_corrupt", "Filen är skadad: den ser ut som en zip-fil men går inte att öppna. " + _SAVE_AS)
     with zf:
         infos = zf.infolist()
-        _check_zip_directory(infos, len(content))
+        _check_zip_directory(infos, len(content), max_uncompressed)
         kind = _zip_kind(zf)
         _stream_entries(zf, infos)
     return kind
 
 
-def _check_zip_directory(infos: list[zipfile.ZipInfo], size: int) -> None:
+def _check_zip_directory(infos: list[zipfile.ZipInfo], size: int, max_uncompressed: int = MAX_UNCOMPRESSED) -> None:
     bomb = (
         "Filen packas upp till {what} och vägras som en möjlig zip-bomb. Kontrollera att det är "
         "rätt fil; en vanlig export är mycket mindre. " + _SAVE_AS
@@ -307,8 +310,8 @@ def _check_zip_directory(infos: list[zipfile.ZipInfo], size: int) -> None:
             "och vägras som en möjlig zip-bomb.",
         )
     total = sum(i.file_size for i in infos)
-    if total > MAX_UNCOMPRESSED:
-        raise _Refused("upload_zip_bomb", bomb.format(what=f"{_mb(total)} MB (högst {_mb(MAX_UNCOMPRESSED)} MB tillåts)"))
+    if total > max_uncompressed:
+        raise _Refused("upload_zip_bomb", bomb.format(what=f"{_mb(total)} MB (högst {_mb(max_uncompressed)} MB tillåts)"))
     if total > RATIO_MIN_BYTES and total > MAX_RATIO * size:
         raise _Refused("upload_zip_bomb", bomb.format(what=f"{_int_sv(total // size)} gånger sin egen storlek (högst {MAX_RATIO})"))
     for info in infos:
