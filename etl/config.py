@@ -125,7 +125,7 @@ class Source(_Model):
     #: A value more than this many times the unit's median for the same month is an error.
     plausible_ratio: float = Field(default=1000, gt=1)
     #: A re-export that would replace stored periods asks first (``--replace``) when its rows cover
-    #: less than this share of the stored unit-periods, or change their total by more than it.
+    #: less than this share of the stored unit-periods, or lower their total by more than it.
     replace_share: float = Field(default=0.5, gt=0, le=1)
     #: months_as_columns: the field the month cells hold (default: ``loans`` for loans, else the
     #: kind's measure, e.g. ``population``); a row field ``measure`` with value_labels may instead

@@ -3,7 +3,7 @@
 A file replaces, per unit, the stored rows of its kind between its first and last period
 (:meth:`etl.store.Store.record_file`).  :func:`shrinking` compares what is stored in those spans
 with what the file would store: when the file covers far fewer unit-periods (days for visits,
-months for loans) than are stored, or changes their total by more than the source's
+months for loans) than are stored, or lowers their total by more than the source's
 ``replace_share``, the replacement is one error per unit (``replace_shrinks``) that ``--replace``
 (the upload page: a confirmation) turns into a warning, and :func:`difference` gives the
 difference per unit and month for ``bibplan check`` and the upload page.
@@ -78,7 +78,8 @@ def _in_spans(stored: pd.DataFrame, new: pd.DataFrame, kind: str) -> tuple[pd.Da
 
 def shrinking(kind: str, new: pd.DataFrame, stored: pd.DataFrame | None, share: float) -> list[Shrink]:
     """The units whose stored rows ``new`` would replace with far less: fewer than ``share`` of
-    the stored unit-periods, or a total that differs by more than ``share`` of the stored one."""
+    the stored unit-periods, or a total lower by more than ``share`` of the stored one (a file that
+    adds periods or raises the total is an ordinary corrected re-export)."""
     if kind not in MEASURE or new is None or new.empty or stored is None or stored.empty:
         return []
     old, new = _in_spans(stored, new, kind)
@@ -92,7 +93,7 @@ def shrinking(kind: str, new: pd.DataFrame, stored: pd.DataFrame | None, share: 
     for u in o_periods.index:
         sp, np_ = int(o_periods[u]), int(n_periods.get(u, 0))
         st, nt = float(o_total[u]), float(n_total.get(u, 0.0))
-        if np_ < share * sp or abs(nt - st) > share * st:
+        if np_ < share * sp or st - nt > share * st:
             out.append(Shrink(kind, str(u), _text(spans.loc[u, "min"]), _text(spans.loc[u, "max"]), sp, np_, st, nt))
     return out
 
@@ -137,7 +138,8 @@ def problems(shrinks: list[Shrink], *, file: str, unit_names: dict[str, str], re
                                file=file, value=s.unit, unit_id=s.unit))
         else:
             out.append(Problem("fel", "replace_shrinks", f"{what}: filen skulle ersätta lagrade data med betydligt "
-                               f"mindre (mer än {format_number_sv(round(share * 100))} % skillnad). Kontrollera att "
+                               f"mindre (färre än {format_number_sv(round(share * 100))} % av perioderna, eller en summa som är mer än "
+                               f"{format_number_sv(round(share * 100))} % lägre). Kontrollera att "
                                "exporten är komplett och att datumen lästs rätt (se skillnaden per månad med bibplan "
                                "check). Är den rätt: ladda med --replace (eller bekräfta ersättningen i appen).",
                                file=file, value=s.unit, unit_id=s.unit))
