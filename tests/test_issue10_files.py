@@ -379,3 +379,21 @@ def test_an_upload_that_shrinks_asks_and_loads_only_when_confirmed(d, loaded):
     assert [p.severity for p in done.problems if p.code == "replace_shrinks"] == ["varning"]
     # 23–28 February stay: 100 × 6 + (23 + … + 28 = 153) = 753.
     assert store.read_kind("visits")["visits"].sum() == 200.0 + 753.0
+
+
+def test_an_interrupted_load_is_shown_on_the_data_page_and_by_status(tmp_path):
+    from types import SimpleNamespace
+
+    from dashboard.pages.data_page import interrupted_notes
+
+    db = tmp_path / "i.sqlite"
+    store = Store(f"sqlite:///{db}")
+    load_id = store.begin_load("anna", "/data/export")  # a load that never finished (killed)
+    notes = interrupted_notes(SimpleNamespace(store=store), "sv")
+    assert [n.id for n in notes] == [f"interrupted-load-{load_id}"]
+    assert notes[0].children.startswith(f"Laddning {load_id} (startad ") and "av anna) avbröts" in notes[0].children
+    status = CliRunner().invoke(main, ["status", "--store", f"sqlite:///{db}"])
+    assert f"Laddning {load_id}" in status.output and "Ingenting från den sparades" in status.output
+    with store.load_lock():  # while a load runs (holds the lock), its unfinished row is not interrupted
+        assert store.load_running() and store.interrupted_loads().empty
+        assert len(store.interrupted_loads(skip_running=False)) == 1
