@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -81,6 +82,8 @@ class _LazyProgress:
             self.progress.stop()
 
 
+_REPLACE_HELP = ("Ersätt lagrade data även där filerna täcker betydligt färre perioder eller ändrar summan mer "
+                 "än replace_share (se sources.yaml); utan flaggan avvisas sådana filer.")
 _CONFIG_DIR_HELP = ("Mapp med units.yaml och sources.yaml (standard: mappen som anges, eller filernas "
                     "mapp, om den har sources.yaml; annars den konfigurerade datakatalogen).")
 
@@ -124,7 +127,9 @@ def _resolve_config(console: Console, paths: tuple[Path, ...], config_dir: Path 
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=_CONFIG_DIR_HELP)
 @click.option("--store", "url", default=None, help="Databas-URL (standard: settings.yaml / BIBPLAN_STORE_URL).")
 @click.option("--user", default=None, help="Vem som laddar (standard: inloggad användare).")
-def load(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, user: str | None) -> None:
+@click.option("--replace", is_flag=True, help=_REPLACE_HELP)
+def load(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, user: str | None,
+         replace: bool) -> None:
     """Ladda exporterna i PATHS: mappar och/eller filer (standard: den konfigurerade datakatalogen)."""
     from etl.pipeline import load_paths, path_items
     from etl.store import Store
@@ -141,7 +146,7 @@ def load(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, user
     progress = _LazyProgress(console)
     try:
         store = Store(url or store_url())
-        report = load_paths(paths, config, store, user=user, progress=progress)
+        report = load_paths(paths, config, store, user=user, progress=progress, replace=replace)
     except ConfigError as exc:
         progress.stop()
         _config_error(console, exc)
@@ -169,7 +174,9 @@ def load(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, user
 @click.option("--store", "url", default=None,
               help="Databas att jämföra med för avvikelsevarningar (standard: settings.yaml / BIBPLAN_STORE_URL).")
 @click.option("--no-store", is_flag=True, help="Jämför inte med det som redan är laddat.")
-def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_store: bool) -> None:
+@click.option("--replace", is_flag=True, help=_REPLACE_HELP)
+def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_store: bool,
+          replace: bool) -> None:
     """Kontrollera PATHS (filer och/eller mappar) mot konfigurationen och visa problemen; inget sparas.
 
     Avvikelsevarningar (t.ex. förändring mot samma månad förra året) räknas mot det som redan är
@@ -183,7 +190,7 @@ def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
         raise CliError(f"Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}.", FAILED)
     try:
         existing = None if no_store else _existing_tables(url or store_url())
-        result = check_paths([f for f, _ in items], config, existing=existing, labels=dict(items))
+        result = check_paths([f for f, _ in items], config, existing=existing, labels=dict(items), replace=replace)
     except ConfigError as exc:
         _config_error(console, exc)
         return
@@ -197,10 +204,32 @@ def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
                       _int(0 if f.frame is None or f.has_errors else len(f.frame)), str(errors),
                       str(len(f.problems) - errors))
     console.print(table)
+    print_shrinks(console, result.files)
     print_problems(console, result.problems)
     if result.has_errors:
         raise CliError("Det finns fel: filer med fel skulle avvisas i sin helhet vid laddning.", FAILED)
     console.print("Inga fel.")
+
+
+def print_shrinks(console: Console, files: Iterable[Any]) -> None:
+    """Where a file would replace stored data with far less: stored and new per unit and month."""
+    for f in files:
+        if f.shrinks is None:
+            continue
+        table = Table("Enhet", "Månad", "Lagrade perioder", "Nya perioder", "Lagrad summa", "Ny summa",
+                      title=f"{f.name}: ersätter lagrade data med betydligt mindre")
+        for r in f.shrinks.itertuples(index=False):
+            style = "red" if r.new_periods < r.stored_periods or r.new_total != r.stored_total else ""
+            cells = [str(r.unit), str(r.period), _int(r.stored_periods), _int(r.new_periods),
+                     _num(r.stored_total), _num(r.new_total)]
+            table.add_row(*[f"[{style}]{c}[/]" if style else c for c in cells])
+        console.print(table)
+
+
+def _num(x: float) -> str:
+    from etl.parse import format_number_sv
+
+    return format_number_sv(round(float(x), 1)).replace(" ", "\u00a0")
 
 
 def _existing_tables(url: str):
@@ -228,6 +257,7 @@ def status(url: str | None) -> None:
         _config_error(console, exc)
         return
     df = store.status()
+    print_interrupted(console, store)
     if df.empty:
         console.print("Inget är laddat ännu. Kör: bibplan load")
         return
@@ -242,6 +272,14 @@ def status(url: str | None) -> None:
                   "summeringsrad) står på raden (hela filen).")
     last = store.last_data_date()
     console.print(f"Data t.o.m. {last.isoformat() if last else '–'}.")
+
+
+def print_interrupted(console: Console, store: Any) -> None:
+    """Loads that began but never finished (killed): none of their files is stored; say so."""
+    from etl.pipeline import interrupted_problem
+
+    for r in store.interrupted_loads().itertuples(index=False):
+        console.print(f"[bold yellow]{interrupted_problem(r).message}[/]")
 
 
 def _store(console: Console, url: str | None):

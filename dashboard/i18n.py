@@ -174,6 +174,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Nothing to load: fix the errors above and upload the files again.",
     },
     "upload_confirm": {"sv": "Läs in", "en": "Load"},
+    "interrupted_load": {
+        "sv": "Laddning {id} (startad {time} av {user}) avbröts innan den var klar. Ingenting från den sparades: "
+              "databasen är som före den. Ladda filerna igen.",
+        "en": "Load {id} (started {time} by {user}) was interrupted before it finished. Nothing of it was stored: "
+              "the database is as it was before. Load the files again.",
+    },
+    "upload_shrinks": {
+        "sv": "Filerna skulle ersätta lagrade data med betydligt mindre. Jämför per enhet och månad:",
+        "en": "The files would replace stored data with far less. Compare per unit and month:",
+    },
+    "upload_replace_anyway": {
+        "sv": "Ersätt ändå: jag har kontrollerat att de nya filerna är rätt",
+        "en": "Replace anyway: I have checked that the new files are right",
+    },
+    "shrink_stored_periods": {"sv": "Lagrade perioder", "en": "Stored periods"},
+    "shrink_new_periods": {"sv": "Nya perioder", "en": "New periods"},
+    "shrink_stored_total": {"sv": "Lagrad summa", "en": "Stored total"},
+    "shrink_new_total": {"sv": "Ny summa", "en": "New total"},
     "upload_done": {
         "sv": "Inläst (inläsning {id}): {added} nya rader, {replaced} ersatta.",
         "en": "Loaded (load {id}): {added} rows added, {replaced} replaced.",

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from etl.parse import NumberStyle
 from etl.tables import COLUMNS, KINDS, SURVEY_ITEMS
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -74,6 +75,16 @@ class UnitsFile(_Model):
 
 
 # --------------------------------------------------------------------------- sources.yaml
+#: Largest plausible value of a count in one stored row, per kind and field (a source may set its
+#: own with ``plausible_max``).  Loans: one unit, month, media type, audience and genre; visits: one
+#: unit and day; participants: one event; population: one district and age band.
+PLAUSIBLE_MAX: dict[str, dict[str, float]] = {
+    "loans": {"initial_loans": 1_000_000, "renewals": 1_000_000},
+    "visits": {"visits": 100_000},
+    "events": {"participants": 100_000},
+    "population": {"population": 10_000_000},
+}
+
 #: ``long``: one row per record; ``months_as_columns``: one column per month (value in the cells);
 #: ``transactions``: one row per circulation event (Koha ``statistics``-like), aggregated to months.
 Layout = Literal["long", "months_as_columns", "transactions"]
@@ -102,13 +113,61 @@ class Source(_Model):
     counter_mode: CounterMode | None = None  # visits only
     encoding: str | None = None  # CSV only; None = detect (UTF-8 with/without BOM, cp1252)
     delimiter: str | None = None  # CSV only; None = sniff
-    dayfirst: bool = True
+    #: strptime format of dates that are neither ISO nor Excel dates, e.g. "%d/%m/%Y"; without it a
+    #: slash or dot date whose day and month can be swapped (11/02/2026) is an error.
+    date_format: str | None = None
+    #: Numbers written as text: decimal sign and thousands separator (" " = any space kind, "" =
+    #: none).  Not given: "," and space, and a text that reads two ways ("1,234") is an error.
+    decimal: Literal[",", "."] | None = None
+    thousands: Literal[" ", ".", ",", "'", ""] | None = None
+    #: Largest plausible value per field and row (e.g. {visits: 20000}); see etl.validate.PLAUSIBLE_MAX.
+    plausible_max: dict[str, float] = {}
+    #: A value more than this many times the unit's median for the same month is an error.
+    plausible_ratio: float = Field(default=1000, gt=1)
+    #: A re-export that would replace stored periods asks first (``--replace``) when its rows cover
+    #: less than this share of the stored unit-periods, or lower their total by more than it.
+    replace_share: float = Field(default=0.5, gt=0, le=1)
     #: months_as_columns: the field the month cells hold (default: ``loans`` for loans, else the
     #: kind's measure, e.g. ``population``); a row field ``measure`` with value_labels may instead
     #: name the field per row (rows "Utlån" / "Omlån").
     value_field: str | None = None
     #: transactions: timestamps are UTC (Sierra ``transaction_gmt``) and are moved to local time.
     timestamps_utc: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dayfirst_replaced(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "dayfirst" in data:
+            raise ValueError("dayfirst finns inte längre; ange datumformatet med date_format, t.ex. "
+                             "date_format: \"%d/%m/%Y\" (dag först) eller \"%m/%d/%Y\" (månad först)")
+        return data
+
+    @model_validator(mode="after")
+    def _number_style(self) -> "Source":
+        if self.decimal is not None and self.decimal == self.thousands:
+            raise ValueError(f"decimal och thousands är båda {self.decimal!r}; de måste vara olika tecken")
+        if self.date_format is not None:
+            try:
+                probe = dt.datetime(2026, 11, 2, 13, 4, 5).strftime(self.date_format)
+                dt.datetime.strptime(probe, self.date_format)
+            except ValueError:
+                raise ValueError(f"date_format {self.date_format!r} är inget giltigt datumformat; skriv t.ex. "
+                                 "\"%d/%m/%Y\" (%d dag, %m månad, %Y år med fyra siffror)") from None
+            if not {"%d", "%m"} <= {self.date_format[i:i + 2] for i in range(len(self.date_format) - 1)}:
+                raise ValueError(f"date_format {self.date_format!r} saknar %d (dag) eller %m (månad)")
+        unknown = sorted(set(self.plausible_max) - set(PLAUSIBLE_MAX.get(self.kind, {})))
+        if unknown:
+            raise ValueError(f"plausible_max: okända fält {unknown} för kind {self.kind}; tillåtna fält: "
+                             + ", ".join(PLAUSIBLE_MAX.get(self.kind, {})))
+        return self
+
+    @property
+    def number_style(self) -> NumberStyle:
+        return NumberStyle(self.decimal, self.thousands)
+
+    def bounds(self) -> dict[str, float]:
+        """Largest plausible value per count field: the defaults with this source's plausible_max."""
+        return {**PLAUSIBLE_MAX.get(self.kind, {}), **self.plausible_max}
 
     @model_validator(mode="after")
     def _transactions_are_loans(self) -> "Source":

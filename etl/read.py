@@ -4,7 +4,6 @@ the Excel row number of every data row).  No interpretation of values happens he
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -17,6 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from etl.config import Source
 from etl.problems import Problem
+from etl.upload_safety import bom_encoding, check_path
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -47,25 +47,45 @@ class RawSheet:
         return len(self.rows)
 
 
-def read_sheet(path: Path, source: Source) -> RawSheet:
-    """Read ``path`` as described by ``source`` (sheet, skip_rows, header_rows, encoding, delimiter)."""
-    suffix = path.suffix.lower()
-    if suffix in SPREADSHEET_SUFFIXES:
-        sheet, top, grid = _read_spreadsheet(path, source)
-    elif suffix in CSV_SUFFIXES:
+#: Largest export a transaction source may be (a workbook may unpack to 8 times that, at the
+#: usual compression ratio); other files share the upload limits.
+TRANSACTIONS_MAX_BYTES = 2 * 1024 ** 3
+
+
+def gate(path: Path, source: Source | None = None) -> tuple[str, list[Problem]]:
+    """The safety gate every file passes before it is read, on the command line as in an upload
+    (:func:`etl.upload_safety.check_path`: size, type by content, zip bomb, XML entities, encrypted
+    or corrupt).  -> (kind by content, warnings); raises :class:`InputError` when refused."""
+    if source is not None and source.layout == "transactions":  # a year of loans, one row each
+        kind, problems = check_path(path, max_bytes=TRANSACTIONS_MAX_BYTES, max_uncompressed=8 * TRANSACTIONS_MAX_BYTES)
+    else:
+        kind, problems = check_path(path)
+    if kind is None:
+        raise InputError(next(p for p in problems if p.is_error))
+    return kind, problems
+
+
+def read_sheet(path: Path, source: Source, kind: str | None = None) -> RawSheet:
+    """Read ``path`` as described by ``source`` (sheet, skip_rows, header_rows, encoding, delimiter),
+    as the type its content has (``kind``; default: found by :func:`gate`), whatever its name."""
+    warnings: list[Problem] = []
+    if kind is None:
+        kind, warnings = gate(path, source)
+    if kind == "csv":
         grid, problems = _read_csv_rows(path, source)
         raw = _split(path.name, "", 0, grid, source)
-        raw.problems += problems
+        raw.problems += warnings + problems
         return raw
-    else:
-        raise InputError(Problem("fel", "unknown_format", f"Filformatet {suffix or '(inget)'} kan inte "
-                                 "läsas; spara filen som .xlsx, .ods eller .csv.", file=path.name))
-    return _split(path.name, sheet, top, grid, source)
+    sheet, top, grid = _read_spreadsheet(path, source)
+    raw = _split(path.name, sheet, top, grid, source)
+    raw.problems += warnings
+    return raw
 
 
 def _read_spreadsheet(path: Path, source: Source) -> tuple[str, int, list[list[Any]]]:
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as fh:  # by content: an .xls saved under another name is still read
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except Exception as exc:  # calamine raises its own error types for broken files
         raise InputError(Problem("fel", "unreadable", f"Filen kan inte läsas som kalkylblad ({exc}); "
                                  "öppna den i Excel och spara om den som .xlsx.", file=path.name)) from None
@@ -85,17 +105,22 @@ def _read_spreadsheet(path: Path, source: Source) -> tuple[str, int, list[list[A
                                      f"bladen: {', '.join(names)}. Rätta sheet i sources.yaml.",
                                      file=path.name, sheet=want))
         name = match[0]
-    ws = wb.get_sheet_by_name(name)
-    grid = ws.to_python(skip_empty_area=True)
+    try:
+        ws = wb.get_sheet_by_name(name)
+        grid = ws.to_python(skip_empty_area=True)
+    except Exception as exc:  # a damaged sheet inside a readable workbook
+        raise InputError(Problem("fel", "unreadable", f"Bladet {name!r} kan inte läsas ({exc}); öppna filen i "
+                                 "Excel och spara om den som .xlsx.", file=path.name, sheet=name)) from None
     return name, ws.start[0] if grid else 0, grid
 
 
 def detect_encoding(data: bytes, declared: str | None = None) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode as UTF-8, else Windows-1252."""
+    """The encoding a byte-order mark declares (UTF-8, UTF-16, UTF-32: Excel's "Unicode text"), else
+    UTF-8 when the bytes decode as UTF-8, else Windows-1252."""
     if declared:
         return declared
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+    if bom := bom_encoding(data):
+        return bom
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -192,6 +217,11 @@ def _split(file: str, sheet: str, top: int, grid: list[list[Any]], source: Sourc
         keep = ~blank
         rows = rows[keep]
         columns = [c[keep] for c in columns]
+    if not len(rows):
+        last = top + first + source.header_rows
+        raise InputError(Problem("fel", "empty_file", f"Filen har rubrikrader men inga data (rad {last} är den sista "
+                                 "med innehåll). Kontrollera att exporten kom med alla rader, eller skip_rows och "
+                                 "header_rows i sources.yaml.", file=file, sheet=sheet, row=last))
     return RawSheet(file, sheet, header_parts, names, columns, rows, top + first + source.header_rows)
 
 

@@ -271,8 +271,8 @@ class Store(FollowupStore):
             return conn.execute(loads_t.insert().values(
                 started_at=_now(), user=user or _user(), data_dir=data_dir)).inserted_primary_key[0]
 
-    def finish_load(self, load_id: int) -> None:
-        with self.engine.begin() as conn:
+    def finish_load(self, load_id: int, conn: Connection | None = None) -> None:
+        with self._tx(conn) as conn:
             totals = conn.execute(sa.select(
                 sa.func.coalesce(sa.func.sum(load_files_t.c.rows_added), 0),
                 sa.func.coalesce(sa.func.sum(load_files_t.c.rows_replaced), 0),
@@ -280,18 +280,82 @@ class Store(FollowupStore):
             conn.execute(loads_t.update().where(loads_t.c.id == load_id).values(
                 finished_at=_now(), rows_added=totals[0], rows_replaced=totals[1]))
 
+    def interrupted_loads(self, skip_running: bool = True) -> pd.DataFrame:
+        """Loads that began but never finished (the process was killed or failed) since the last
+        finished load: ``id, started_at, user, data_dir``.  Their files were stored in the load's
+        single transaction, so none of them is in the store; the load has to be run again.  A load
+        running right now (it holds the load lock) is not listed unless ``skip_running`` is False
+        (the caller holds the lock itself)."""
+        cols = ["id", "started_at", "user", "data_dir"]
+        with self.engine.connect() as conn:
+            last = conn.execute(sa.select(sa.func.max(loads_t.c.id)).where(loads_t.c.finished_at.is_not(None))).scalar()
+            q = sa.select(*[loads_t.c[c] for c in cols]).where(loads_t.c.finished_at.is_(None))
+            if last is not None:
+                q = q.where(loads_t.c.id > last)
+            rows = conn.execute(q.order_by(loads_t.c.id)).all()
+        if rows and skip_running and self.load_running():
+            rows = rows[:-1]  # the newest is the running load
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
+
+    def load_running(self) -> bool:
+        """True while another process or thread holds the load lock."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar()
+                if got:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
+                conn.commit()
+                return not got
+        path = self.lock_path()
+        if path is None:
+            lock = _thread_lock(self.url)
+            if lock.acquire(blocking=False):
+                lock.release()
+                return False
+            return True
+        import fcntl
+
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
+
     def has_file(self, content_hash: str) -> bool:
         """True when a file with this content is already stored."""
         with self.engine.connect() as conn:
             return conn.execute(sa.select(load_files_t.c.id).where(
                 load_files_t.c.content_hash == content_hash, load_files_t.c.status == "stored").limit(1)).first() is not None
 
-    def record_file(self, load_id: int, file: str, *, source_id: str = "", kind: str = "", content_hash: str,
-                    status: str, problems: list[Problem], frame: pd.DataFrame | None = None) -> StoredFile:
-        """Record a file of a load; with ``status == "stored"`` also replace and insert its rows, all in
-        one transaction (if anything fails, the store keeps what it had)."""
-        result = StoredFile(0, 0)
+    @contextmanager
+    def _tx(self, conn: Connection | None) -> Iterator[Connection]:
+        """``conn`` when given (the caller's transaction), else a new transaction of its own."""
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.begin() as own:
+            yield own
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction: everything done through the connection is committed together
+        when the block ends, or not at all (an exception, or the process killed).  A load stores
+        all its files through one (:func:`etl.pipeline.load_items`)."""
         with self.engine.begin() as conn:
+            yield conn
+
+    def record_file(self, load_id: int, file: str, *, source_id: str = "", kind: str = "", content_hash: str,
+                    status: str, problems: list[Problem], frame: pd.DataFrame | None = None,
+                    conn: Connection | None = None) -> StoredFile:
+        """Record a file of a load; with ``status == "stored"`` also replace and insert its rows, in
+        one transaction: ``conn``'s (the load's, see :meth:`transaction`) or one of its own."""
+        result = StoredFile(0, 0)
+        with self._tx(conn) as conn:
             if status == "stored" and frame is not None:
                 result = self._replace(conn, load_id, kind, frame)
             conn.execute(load_files_t.insert().values(
@@ -330,9 +394,9 @@ class Store(FollowupStore):
                 conn.execute(table.insert(), [dict(zip(cols, r)) for r in records])
         return StoredFile(len(records), replaced)
 
-    def set_units(self, units: pd.DataFrame) -> None:
+    def set_units(self, units: pd.DataFrame, conn: Connection | None = None) -> None:
         """Replace the unit register (from units.yaml) in the store."""
-        with self.engine.begin() as conn:
+        with self._tx(conn) as conn:
             conn.execute(units_t.delete())
             if len(units):
                 conn.execute(units_t.insert(), [

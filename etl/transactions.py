@@ -40,9 +40,9 @@ import pyarrow.csv as pacsv
 
 from etl.config import Source
 from etl.headers import ColumnMap, map_columns, missing_column
-from etl.parse import datetimes
+from etl.parse import AmbiguousDate, ambiguous_date_message, read_dates
 from etl.problems import Problem
-from etl.read import CSV_SUFFIXES, InputError, RawSheet, detect_encoding, read_sheet, sniff_delimiter
+from etl.read import InputError, RawSheet, detect_encoding, gate, read_sheet, sniff_delimiter
 from etl.tables import conform
 from etl.units import UnitIndex
 from etl.vocabulary import norm, vocabulary
@@ -57,12 +57,12 @@ _ROWS_PER_PART = 250_000  # rows below which counting in one slice is faster tha
 
 def read_transactions(path: Path, source: Source, units: UnitIndex) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and aggregate a transaction export to the loans table (with trace columns)."""
-    problems: list[Problem] = []
-    is_csv = path.suffix.lower() in CSV_SUFFIXES
+    kind, problems = gate(path, source)
+    is_csv = kind == "csv"
     if is_csv:
         sheet, encoding, delimiter = _header_sheet(path, source)
     else:
-        sheet = read_sheet(path, source)
+        sheet = read_sheet(path, source, kind)
     cmap = map_columns(sheet, "loans", source)
     needed = _needed(cmap, sheet, source, problems)
     if needed is None:
@@ -158,29 +158,39 @@ def _needed(cmap: ColumnMap, sheet: RawSheet, source: Source, problems: list[Pro
 
 
 # --------------------------------------------------------------------------- months
-def _local_times(col: Any, source: Source) -> tuple[pa.Array | pa.ChunkedArray, np.ndarray | None]:
-    """Local timestamps (Arrow, null when blank or unparseable) and the mask of unparseable cells
-    (None when every cell was typed by the reader)."""
+def _local_times(col: Any, source: Source) -> tuple[pa.Array | pa.ChunkedArray, np.ndarray | None,
+                                                   tuple[int, Any, AmbiguousDate] | None]:
+    """Local timestamps (Arrow, null when blank or unparseable), the mask of unparseable cells
+    (None when every cell was typed by the reader), and the first cell whose day and month can be
+    swapped: (index, cell, both readings)."""
     bad: np.ndarray | None = None
+    first_ambiguous: tuple[int, Any, AmbiguousDate] | None = None
     if isinstance(col, (pa.Array, pa.ChunkedArray)) and (pa.types.is_timestamp(col.type) or pa.types.is_date(col.type)):
         ts = col
     elif not isinstance(col, (pa.Array, pa.ChunkedArray)) and len(col) and all(isinstance(v, dt.date) for v in col):
         ts = pa.array(pd.to_datetime(list(col)).to_numpy().astype("datetime64[s]"))
     else:  # text or numbers (Excel serials): parse each distinct value once
         codes, values = _distinct(col)
-        parsed, bad_u = datetimes(values, source.dayfirst)
+        dates = read_dates(values, source.date_format)
+        parsed, bad_u = dates.values, dates.bad
         valid = codes >= 0
         at = np.maximum(codes, 0)
         nat = np.datetime64("NaT", "s")
         ts = pa.array(np.where(valid, parsed[at], nat) if len(parsed) else np.full(len(codes), nat), from_pandas=True)
         bad = valid & bad_u[at] if len(bad_u) else np.zeros(len(codes), dtype=bool)
+        amb_u = np.zeros(len(values), dtype=bool)
+        amb_u[list(dates.ambiguous)] = True
+        ambiguous = valid & amb_u[at] if len(amb_u) else np.zeros(len(codes), dtype=bool)
+        if ambiguous.any():
+            k = int(np.flatnonzero(ambiguous)[0])
+            first_ambiguous = (k, values[int(codes[k])], dates.ambiguous[int(codes[k])])
     if pa.types.is_date(ts.type):
         ts = ts.cast(pa.timestamp("s"))
     if ts.type.tz is not None or source.timestamps_utc:
         if ts.type.tz is None:  # naive UTC (Sierra transaction_gmt)
             ts = ts.cast(pa.timestamp(ts.type.unit, tz="UTC"))
         ts = pc.local_timestamp(ts.cast(pa.timestamp(ts.type.unit, tz=LOCAL_TZ)))
-    return ts, bad
+    return ts, bad, first_ambiguous
 
 
 def _distinct(col: Any) -> tuple[np.ndarray, list[Any]]:
@@ -302,9 +312,12 @@ def _aggregate(columns: dict[str, Any], names: dict[str, str], source: Source, u
     def row_of(i: Any) -> Any:
         return rows[i] if rows is not None else i + first_row
 
-    times, bad = _local_times(columns["date"], source)
+    times, bad, first_ambiguous = _local_times(columns["date"], source)
     keys = {f: _strings(columns[f]) for f in KEY_FIELDS if f in columns}
-    if bad is not None and bad.any():
+    if first_ambiguous is not None:
+        k, cell, both = first_ambiguous
+        problem("fel", "ambiguous_date", ambiguous_date_message(str(cell), both), row_of(k), "date", cell)
+    if first_ambiguous is None and bad is not None and bad.any():
         idx = np.flatnonzero(bad)
         problem("fel", "bad_date", f"{len(idx)} tidpunkter går inte att tolka (första visas). Skriv dem som "
                 "ÅÅÅÅ-MM-DD TT:MM.", row_of(idx[0]), "date", "")

@@ -13,7 +13,9 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
+from etl.config import PLAUSIBLE_MAX
 from etl.headers import FIELD_LABELS_SV
+from etl.parse import format_number_sv
 from etl.problems import Problem
 from etl.tables import GRAIN, PERIOD_COLUMN
 
@@ -38,16 +40,23 @@ NON_NEGATIVE: dict[str, tuple[str, ...]] = {
 }
 
 FIRST_YEAR = 1990
+#: Default ``plausible_ratio``: a value this many times the unit's median for the month is an error.
+DEFAULT_RATIO = 1000
 MAX_PER_CHECK = 20
 
 
 def validate(kind: str, df: pd.DataFrame, *, file: str = "", sheet: str = "",
              unit_ids: Collection[str] = (), skip_rows: Collection[int] = (),
-             columns: Mapping[str, str] | None = None, today: dt.date | None = None) -> list[Problem]:
+             columns: Mapping[str, str] | None = None, today: dt.date | None = None,
+             bounds: Mapping[str, float] | None = None, ratio: float = DEFAULT_RATIO) -> list[Problem]:
     """All problems in the tidy table ``df`` of ``kind``.  Rows in ``skip_rows`` (Excel rows that
     already have an error from an earlier step) are not reported again for missing values.
-    ``columns``: field -> the sheet's header it was read from (named in the problems)."""
+    ``columns``: field -> the sheet's header it was read from (named in the problems).
+    ``bounds``: the largest plausible value per count field (default ``PLAUSIBLE_MAX``; a source's
+    ``Source.bounds()``), ``ratio``: how many times the unit's median for the same month a value
+    may be (``plausible_ratio``)."""
     v = _Validator(kind, df, file, sheet, set(skip_rows), dict(columns or {}))
+    _implausible(v, kind, df, PLAUSIBLE_MAX.get(kind, {}) if bounds is None else bounds, ratio)
     today = today or dt.date.today()
     for col in REQUIRED[kind]:
         missing = df[col].isna().to_numpy() & v.fresh
@@ -80,6 +89,43 @@ def validate(kind: str, df: pd.DataFrame, *, file: str = "", sheet: str = "",
         v.report(unknown, "unknown_unit", "unit_id", "Enheten finns inte i units.yaml; lägg till den där.")
     _duplicates(v, kind, df)
     return v.finish()
+
+
+def _implausible(v: "_Validator", kind: str, df: pd.DataFrame, bounds: Mapping[str, float], ratio: float) -> None:
+    """Counts that cannot be true: above the field's bound, or more than ``ratio`` times the unit's
+    median (of its positive values) for the same calendar month in the file."""
+    if df.empty:
+        return
+    period = PERIOD_COLUMN[kind]
+    month = df[period].dt.to_period("M").astype(str) if df[period].dtype.kind == "M" else None
+    unit = "district" if kind == "population" else "unit_id"
+    for fld, bound in bounds.items():
+        if fld not in df:
+            continue
+        vals = pd.to_numeric(df[fld], errors="coerce").astype("float64")
+        over = (vals > bound).fillna(False).to_numpy(dtype=bool) & v.fresh
+        label = FIELD_LABELS_SV.get(fld, fld)
+        column = next((v.columns[f] for f in _READ_FROM.get(fld, ()) if f in v.columns), None)
+        v.report(over, "implausible", fld, f"Värdet är orimligt stort för {label} (högst {_sv(bound)} per rad). "
+                 f"Rätta värdet; är det rätt, ange plausible_max: {{{fld}: …}} för källan i sources.yaml.",
+                 column=column)
+        if month is None or kind == "population":
+            continue
+        positive = vals.where(vals > 0)
+        median = positive.groupby([df[unit].astype(str), month], observed=True).transform("median")
+        far = ((vals > ratio * median) & ~pd.Series(over, index=df.index)).fillna(False).to_numpy(dtype=bool) & v.fresh
+        for i in np.flatnonzero(far):
+            v.add("implausible", fld, i, f"Värdet är mer än {_sv(ratio)} gånger enhetens median för samma månad "
+                  f"({_sv(median.iat[i])}) och kan inte stämma. Rätta värdet; är det rätt, höj plausible_ratio "
+                  "för källan i sources.yaml.", column)
+
+
+#: The sheet fields a tidy count may have been read from (the column named in its problem).
+_READ_FROM = {"visits": ("visits", "in", "total"), "initial_loans": ("initial_loans", "loans")}
+
+
+def _sv(x: float) -> str:
+    return format_number_sv(round(float(x), 1))
 
 
 def _dates_in_range(v: "_Validator", kind: str, df: pd.DataFrame, today: dt.date) -> None:
@@ -137,6 +183,8 @@ class _Validator:
         if n > MAX_PER_CHECK:
             return
         value = self.df[field].iat[i]
+        if isinstance(value, (float, np.floating)) and np.isfinite(value):
+            value = format_number_sv(float(value))
         row = self.rows[i]
         column = column or self.col(field)
         self.first_column.setdefault(key, column)
@@ -145,9 +193,10 @@ class _Validator:
             row=None if pd.isna(row) else int(row), column=column,
             value="" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)))
 
-    def report(self, mask: np.ndarray, code: str, field: str, message: str, column_from: str = "") -> None:
+    def report(self, mask: np.ndarray, code: str, field: str, message: str, column_from: str = "",
+               column: str | None = None) -> None:
         for i in np.flatnonzero(mask):
-            column = self.col(str(self.df[column_from].iat[i])) if column_from else None
+            column = self.col(str(self.df[column_from].iat[i])) if column_from else column
             self.add(code, field, i, message, column)
 
     def finish(self) -> list[Problem]:

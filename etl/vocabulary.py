@@ -13,18 +13,23 @@ import yaml
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 _SPACES = re.compile(r"\s+")
-_FOLD = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2013": "-", "\u2014": "-"})
+_FOLD = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2013": "-", "\u2014": "-",
+                       # invisible characters exports carry: zero-width (no-)joiners and spaces, BOM, soft hyphen
+                       "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+                       "\u00ad": None})
 
 
 @lru_cache(maxsize=1 << 16)
 def _norm_text(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", text).strip().lower().rstrip(":").strip()
+    return _SPACES.sub(" ", text).strip().casefold().rstrip(":").strip()
 
 
 def norm(value: Any) -> str:
-    """Fold a header or label for matching: lower case, no diacritics, single spaces, stripped."""
+    """Fold a header, label or unit name for matching and for duplicate detection: Unicode
+    compatibility form, case folded, no diacritics, every kind of whitespace one space, invisible
+    characters removed, stripped."""
     return _norm_text(value if isinstance(value, str) else str(value))
 
 

@@ -59,10 +59,11 @@ def test_numbers_as_text_decimal_comma_and_space_thousands():
 
 
 def test_dates_excel_serials_iso_and_swedish():
-    vals, bad = datetimes([45292, "2024-01-05", "5/1/2024", "20240105", dt.date(2024, 1, 5), "", "igår"])
-    assert [str(v)[:10] for v in vals[:5]] == ["2024-01-01", "2024-01-05", "2024-01-05", "2024-01-05", "2024-01-05"]
+    vals, bad = datetimes([45292, "2024-01-05", "25/1/2024", "20240105", dt.date(2024, 1, 5), "", "igår", "5/1/2024"])
+    assert [str(v)[:10] for v in vals[:5]] == ["2024-01-01", "2024-01-05", "2024-01-25", "2024-01-05", "2024-01-05"]
     assert np.isnat(vals[5]) and not bad[5]
     assert bad[6]
+    assert bad[7] and np.isnat(vals[7])  # 5 January or 1 May: never guessed (issue 10)
 
 
 @pytest.mark.parametrize("header, expected", [

@@ -14,6 +14,13 @@ from etl.read import detect_encoding
 
 SOURCES = """\
 sources:
+  - id: koha_dmy
+    kind: loans
+    pattern: "koha_dmy*.csv"
+    layout: transactions
+    date_format: "%d.%m.%Y"
+    value_labels:
+      category: {BARN: barn, VUXEN: vuxna}
   - id: koha
     kind: loans
     pattern: "koha*.csv"
@@ -93,10 +100,17 @@ def test_rows_are_counted_across_parallel_slices_with_the_first_row_kept(koha, m
 
 
 def test_day_first_dates_that_are_not_iso_are_parsed(koha):
-    res = koha(HEADER
-               + "05.01.2024 10:00,Gottsunda,issue,BK,BARN,1\n"
-               + "01.02.2024 09:00,Gottsunda,issue,BK,BARN,1\n"
-               + "29.02.2024 23:59,Gottsunda,renew,BK,BARN,1\n")
+    rows = (HEADER
+            + "05.01.2024 10:00,Gottsunda,issue,BK,BARN,1\n"
+            + "01.02.2024 09:00,Gottsunda,issue,BK,BARN,1\n"
+            + "29.02.2024 23:59,Gottsunda,renew,BK,BARN,1\n")
+    # Without date_format, 05.01.2024 reads two ways (5 January, 1 May): never a guess (issue 10).
+    undeclared = koha(rows)
+    amb = only(undeclared.problems, "ambiguous_date")
+    assert (amb.severity, amb.row, amb.column, amb.value) == ("fel", 2, "datetime", "05.01.2024 10:00")
+    assert "2024-01-05 10:00:00" not in amb.message and "2024-01-05 (dag först)" in amb.message
+    assert "2024-05-01 (månad först)" in amb.message and "date_format" in amb.message
+    res = koha(rows, name="koha_dmy_1.csv")  # the source that declares date_format: "%d.%m.%Y"
     assert not res.has_errors, [str(p) for p in res.problems]
     assert table(res) == {("2024-01", "gottsunda", "bok", "barn"): (1, 0, 2),
                           ("2024-02", "gottsunda", "bok", "barn"): (1, 1, 3)}

@@ -211,8 +211,10 @@ def test_admin_uploads_confirms_and_undoes(env) -> None:
 
 def test_reviewing_a_warning_from_the_data_page(env, write_xlsx) -> None:
     app, ds = env["app"], env["ds"]
-    # A survey-free warning: a partial last month (loans far below the months before).
-    write_xlsx(env["data"] / "utlan_okt.xlsx", [HEADER, ["2026-10", "Norr", "Bok", "Vuxna", 1, 0]])
+    # A survey-free warning: a partial last month (loans far below the months before).  November:
+    # the store ends in October, and an export that replaced October's 130 loans with 1 would be a
+    # replacement that shrinks, which is refused without --replace (issue 10).
+    write_xlsx(env["data"] / "utlan_nov.xlsx", [HEADER, ["2026-11", "Norr", "Bok", "Vuxna", 1, 0]])
     from etl.pipeline import load_dir
 
     load_dir(env["data"], ds.store)

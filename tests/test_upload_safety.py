@@ -286,10 +286,11 @@ def test_html_saved_as_xls_is_refused_with_advice():
     assert "HTML" in problems[0].message and "spara" in problems[0].message
 
 
-def test_utf16_text_is_refused_with_advice():
-    kind, problems = check_upload("export.csv", "Datum\tUtlån\n".encode("utf-16"))
-    assert kind is None and codes(problems) == ["upload_encoding"]
-    assert "UTF-8" in problems[0].message
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_text_with_a_bom_is_csv(encoding):
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff", "utf-32-le": "\ufeff", "utf-32-be": "\ufeff"}.get(encoding, "")
+    kind, problems = check_upload("export.csv", (bom + "Datum\tUtlån\n2024-01-05\t12\n").encode(encoding))
+    assert (kind, problems) == ("csv", [])
 
 
 # --------------------------------------------------------------------------- names

@@ -32,6 +32,13 @@ def kind_label(kind: str, lang: str) -> str:
     return (KIND_LABELS_EN if lang == "en" else KIND_LABELS_SV).get(kind, kind)
 
 
+def interrupted_notes(ds: DataSource, lang: str) -> list[html.Div]:
+    """One notice per load that began but never finished (killed): nothing of it is stored."""
+    return [html.Div(t("interrupted_load", lang, id=int(r.id), time=str(r.started_at)[:16], user=r.user),
+                     className="alert alert-warning", id=f"interrupted-load-{int(r.id)}")
+            for r in ds.store.interrupted_loads().itertuples(index=False)]
+
+
 def layout(ds: DataSource, view: state.ViewState) -> html.Div:
     lang = view.lang
     loads = views.loads_table(ds.loads())
@@ -43,6 +50,7 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                  html.Div(f"{t('last_load', lang)}: {last or '–'}", className="eyebrow", id="last-load")],  # fmt: skip
                 className="page-head",
             ),
+            *interrupted_notes(ds, lang),
             section(t("status_title", lang), status_grid(ds, lang), "status", lang),
             html.Section(
                 [

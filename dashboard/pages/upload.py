@@ -24,7 +24,7 @@ from dashboard.data import DataSource
 from dashboard.formatting import fmt_number
 from dashboard.i18n import t
 from etl.config import ConfigError, data_dir
-from etl.pipeline import Preview, UploadChanged, confirm_staged, preview_upload
+from etl.pipeline import Preview, UploadChanged, confirm_staged, preview_upload, replacement_question
 from etl.problems import PROBLEM_COLUMNS_SV, to_frame
 from etl.store import UndoError
 from etl.upload_safety import MAX_BYTES
@@ -121,6 +121,24 @@ def replaces_grid(replaces: pd.DataFrame, units: pd.DataFrame, lang: str) -> Any
     return grid(df, cols, grid_id="upload-replaces-grid", lang=lang)
 
 
+def shrink_grid(question: pd.DataFrame, units: pd.DataFrame, lang: str) -> Any:
+    """Per file, unit and month: stored and new periods and totals where a file would shrink the store."""
+    names = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True))
+    df = question.assign(unit=[names.get(str(u), str(u)) for u in question["unit"]],
+                         kind=[KIND_LABELS[lang].get(k, k) for k in question["kind"]])
+    cols = [
+        Column("file", t("upload_file", lang), wrap=True),
+        Column("kind", t("source_kind", lang), width=110),
+        Column("unit", t("unit", lang), width=180),
+        Column("period", t("month", lang), width=110),
+        Column("stored_periods", t("shrink_stored_periods", lang), "number", width=130),
+        Column("new_periods", t("shrink_new_periods", lang), "number", width=120),
+        Column("stored_total", t("shrink_stored_total", lang), "number", width=130),
+        Column("new_total", t("shrink_new_total", lang), "number", width=120),
+    ]
+    return grid(df, cols, grid_id="upload-shrink-grid", lang=lang)
+
+
 def preview_block(ds: DataSource, preview: Preview, lang: str) -> html.Div:
     """The problems of an upload and what it would load, with the Läs in button when anything can."""
     problems = to_frame(preview.problems)
@@ -133,10 +151,15 @@ def preview_block(ds: DataSource, preview: Preview, lang: str) -> html.Div:
     if len(problems):
         parts.append(problems_grid(problems, lang))
     parts.append(html.H3(t("upload_replaces", lang), className="section-title"))
-    if preview.loadable:
+    question = replacement_question(preview)
+    if preview.loadable or len(question):
         parts.append(replaces_grid(preview.replaces, ds.units(), lang))
         if n_err:
             parts.append(html.P(t("upload_errors_skipped", lang), className="text-muted"))
+        if len(question):  # issue 10: a replacement that shrinks is a question, never done silently
+            parts += [html.P(t("upload_shrinks", lang), className="text-danger"), shrink_grid(question, ds.units(), lang)]
+        parts.append(dcc.Checklist(id="upload-replace", value=[], style=None if len(question) else {"display": "none"},
+                                   options=[{"label": " " + t("upload_replace_anyway", lang), "value": "replace"}]))
         parts.append(html.Button(t("upload_confirm", lang), id="upload-confirm", n_clicks=0,
                                  className="btn btn-primary"))  # fmt: skip
     else:
@@ -222,16 +245,17 @@ def register(app: Any, ds: DataSource) -> None:
         Input("upload-confirm", "n_clicks"),
         State("upload-token", "data"),
         State("url", "search"),
+        State("upload-replace", "value"),
         prevent_initial_call=True,
     )
-    def confirm(n: int, token: str | None, search: str | None):
+    def confirm(n: int, token: str | None, search: str | None, replace: list[str] | None = None):
         lang = state.parse(search).lang
         if not n or not token:
             return (no_update,) * 4
         if not permitted("upload"):
             return refused(lang), "", no_update, None
         try:
-            report = confirm_staged(token, ds.store, _user_name(), data_dir())
+            report = confirm_staged(token, ds.store, _user_name(), data_dir(), replace="replace" in (replace or []))
         except (UploadChanged, ConfigError) as exc:
             return html.P(str(exc), className="alert alert-danger"), no_update, no_update, None
         ds.refresh(force=True)

@@ -12,7 +12,8 @@ import pandas as pd
 
 from etl.config import Source
 from etl.headers import FIELD_LABELS_SV, missing_column
-from etl.parse import datetimes, is_blank, numbers, parse_month
+from etl.parse import (NUM_BOOL, NUM_NONFINITE, NUM_OK, NUM_TEXT, ambiguous_date_message, ambiguous_number_message,
+                       is_blank, numbers, parse_month, read_dates, read_numbers)
 from etl.problems import Problem
 from etl.read import RawSheet
 from etl.units import UnitIndex
@@ -181,10 +182,14 @@ def map_labels(df: pd.DataFrame, fld: str, ctx: Ctx, builtin: dict[str, Any],
 _UNKNOWN = object()
 
 
-def parse_numbers(df: pd.DataFrame, fld: str, ctx: Ctx, *, outage_ok: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Parse a numeric field; text that is not a number is an error (outage labels: a warning).
-    -> (values, outage mask)."""
-    vals, bad, text = numbers(df[fld].tolist())
+def parse_numbers(df: pd.DataFrame, fld: str, ctx: Ctx, *, outage_ok: bool = False,
+                  fractional: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a count field; text that is not a number is an error (outage labels: a warning), and so
+    are a number that reads two ways ("1,234"), a boolean, infinity and a count that is not whole
+    (rows in ``fractional``, e.g. estimates, may be).  -> (values, outage mask)."""
+    col = read_numbers(df[fld].tolist(), ctx.source.number_style)
+    vals, reason = col.values, col.reason
+    bad = reason == NUM_TEXT
     outage = np.zeros(len(vals), dtype=bool)
     if outage_ok and bad.any():
         labels = vocabulary().outage
@@ -192,13 +197,39 @@ def parse_numbers(df: pd.DataFrame, fld: str, ctx: Ctx, *, outage_ok: bool = Fal
         bad &= ~outage
     ctx.cells("fel", "text_in_number", "Cellen ska innehålla ett tal men innehåller text. Skriv talet "
               "(t.ex. 1 234) eller lämna cellen tom om värdet saknas.", df, bad, fld)
+    cells = df[fld].to_numpy(dtype=object)
+    if col.readings:  # one root cause, one record: the first such cell, listing the rows of the others
+        i, readings = next(iter(col.readings.items()))
+        ctx.add("fel", "ambiguous_number", ambiguous_number_message(str(cells[i]), readings)
+                + _also(ctx, df, list(col.readings), "tal"), df["_row"].iat[i], column_name(df, fld, ctx, i), cells[i])
+    ctx.cells("fel", "not_a_number", "Cellen innehåller ett sanningsvärde (SANT/FALSKT, TRUE/FALSE), inte ett tal. "
+              "Skriv antalet, eller lämna cellen tom om värdet saknas.", df, reason == NUM_BOOL, fld)
+    ctx.cells("fel", "not_a_number", "Talet är oändligt eller för stort för att kunna vara ett antal. Rätta värdet.",
+              df, reason == NUM_NONFINITE, fld)
     # Every field read here is a count or a counter reading: the cell, not a sum, is what to fix.
     ctx.cells("fel", "negative", "Antalet är negativt. Rätta värdet; ett antal kan inte vara mindre än 0.",
               df, np.nan_to_num(vals, nan=0.0) < 0, fld)
+    broken = np.isfinite(vals) & (vals != np.round(vals))
+    if fractional is not None:
+        broken &= ~fractional
+    ctx.cells("fel", "not_whole", "Ett antal måste vara ett heltal, men cellen har decimaler. Rätta värdet (är "
+              "decimaltecknet fel, ange decimal och thousands för källan i sources.yaml).", df, broken, fld)
+    text = col.text & (reason == NUM_OK)
     if text.any():
         i = int(np.flatnonzero(text)[0])
         ctx.text_numbers(int(text.sum()), df["_row"].iat[i], column_name(df, fld, ctx, i), df[fld].iat[i])
     return vals, outage
+
+
+def _also(ctx: Ctx, df: pd.DataFrame, idx: list[int], what: str) -> str:
+    """`` Samma gäller rad 3, 4 …`` for the other cells of one record; marks all their rows failed
+    (nothing else is reported or stored for them)."""
+    rows = list(dict.fromkeys(int(r) for r in df["_row"].to_numpy()[idx]))
+    ctx.failed_rows.update(rows)
+    if len(rows) < 2:
+        return ""
+    listed = ", ".join(str(r) for r in rows[1:11]) + (" …" if len(rows) > 11 else "")
+    return f" Samma gäller {len(rows) - 1} {what} till i kolumnen (rad {listed})."
 
 
 def column_name(df: pd.DataFrame, fld: str, ctx: Ctx, i: int) -> str:
@@ -206,10 +237,19 @@ def column_name(df: pd.DataFrame, fld: str, ctx: Ctx, i: int) -> str:
 
 
 def parse_dates(df: pd.DataFrame, fld: str, ctx: Ctx) -> np.ndarray:
-    vals, bad = datetimes(df[fld].tolist(), ctx.source.dayfirst)
-    ctx.cells("fel", "bad_date", "Datumet går inte att tolka. Skriv det som ÅÅÅÅ-MM-DD "
-              "(t.ex. 2024-03-15).", df, bad, fld)
-    return vals
+    """Dates of a field; a date that reads two ways (11/02/2026) or not at all is an error."""
+    col = read_dates(df[fld].tolist(), ctx.source.date_format)
+    bad = col.bad.copy()
+    cells = df[fld].to_numpy(dtype=object)
+    if col.ambiguous:  # one root cause, one record: the first such cell, listing the rows of the others
+        bad[list(col.ambiguous)] = False
+        i, both = next(iter(col.ambiguous.items()))
+        ctx.add("fel", "ambiguous_date", ambiguous_date_message(str(cells[i]), both)
+                + _also(ctx, df, list(col.ambiguous), "datum"), df["_row"].iat[i], ctx.col(fld), cells[i])
+    fmt = f" eller i formatet date_format: {ctx.source.date_format!r}" if ctx.source.date_format else ""
+    ctx.cells("fel", "bad_date", f"Datumet går inte att tolka. Skriv det som ÅÅÅÅ-MM-DD (t.ex. 2024-03-15){fmt}, "
+              "utan andra tecken.", df, bad, fld)
+    return col.values
 
 
 def parse_months(df: pd.DataFrame, ctx: Ctx) -> np.ndarray | None:
@@ -305,15 +345,22 @@ def values_into_fields(df: pd.DataFrame, fields: tuple[str, ...], ctx: Ctx) -> p
     return df
 
 
-def report_duplicates(df: pd.DataFrame, key: list[str], ctx: Ctx) -> None:
-    """Rows that repeat the same key in the file itself (before any mapping): an error each."""
+def report_duplicates(df: pd.DataFrame, key: list[str], ctx: Ctx, unit_ids: np.ndarray | None = None) -> None:
+    """Rows that repeat the same key in the file itself (before any other mapping): an error each.
+    Names are compared as the unit lookup compares them (``norm``: case, whitespace kinds, Unicode
+    form), and a unit is its resolved id (``unit_ids``), so two spellings of one unit are one key."""
     if not key or df.empty:
         return
-    frame = df[key]
+    frame = pd.DataFrame({k: [norm(v) if isinstance(v, str) else v for v in df[k]] for k in key}, index=df.index)
+    if unit_ids is not None:
+        for k in ("unit", "unit_id"):
+            if k in frame:
+                frame[k] = np.where(pd.isna(unit_ids), frame[k].to_numpy(dtype=object), unit_ids)
     dup = frame.duplicated(keep=False).to_numpy()
     if not dup.any():
         return
-    first_row = df.loc[dup].groupby(key, sort=False)["_row"].transform("min").to_numpy()
+    first_row = frame.loc[dup].assign(_row=df["_row"]).groupby(key, sort=False, dropna=False)["_row"] \
+        .transform("min").to_numpy()
     rows = df["_row"].to_numpy()[dup]
     # The first key column that is a column of the sheet (a melted month is not).
     column = next((ctx.col(k) for k in key if k in ctx.columns), ctx.col(key[0]))

@@ -40,7 +40,7 @@ def normalise_loans(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, _: Any) -> pd.
             out[f] = np.nan
     raw_key = [c for c in ("month", "period", "date", "year", "unit", "unit_id", "media_type", "audience",
                            "genre", "measure", "_col") if c in df]
-    report_duplicates(df, raw_key, ctx)
+    report_duplicates(df, raw_key, ctx, out["unit_id"].to_numpy(dtype=object))
     # Rows with an error are left out of the sums (the file is rejected anyway), so that a sum never
     # repeats a cell's error on another row.
     good = ~np.isin(out["_row"].to_numpy(), list(ctx.failed_rows))

@@ -30,13 +30,16 @@ def normalise_visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.D
     timestamp = day + (np.nan_to_num(hours) * 3600).astype("timedelta64[s]")
     unit_ids = resolve_units(df, ctx, units, day)
     reading_field = next(f for f in ("in", "total", "visits") if f in df)
+    # Estimates (bookmobile sample weeks) may have decimals; counted visits are whole.
+    estimated = np.asarray(map_labels(df, "estimated", ctx, vocabulary().value_labels["estimated"]) == True) \
+        if "estimated" in df else None  # noqa: E712 (labels are objects: True, False or None)
     if mode == "in_out" and "in" in df and "out" in df:
-        vin, oin = parse_numbers(df, "in", ctx, outage_ok=True)
-        vout, oout = parse_numbers(df, "out", ctx, outage_ok=True)
+        vin, oin = parse_numbers(df, "in", ctx, outage_ok=True, fractional=estimated)
+        vout, oout = parse_numbers(df, "out", ctx, outage_ok=True, fractional=estimated)
         value, outage = (vin + vout) / 2, oin | oout
         said = np.where(oin, df["in"].to_numpy(dtype=object), df["out"].to_numpy(dtype=object))
     else:
-        value, outage = parse_numbers(df, reading_field, ctx, outage_ok=True)
+        value, outage = parse_numbers(df, reading_field, ctx, outage_ok=True, fractional=estimated)
         said = df[reading_field].to_numpy(dtype=object)
         if mode == "in_out":
             value = value / 2
@@ -47,7 +50,7 @@ def normalise_visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.D
                         "value": value, "outage": outage, "blank": np.isnan(value) & ~outage,
                         "cause": cause, "_row": df["_row"].to_numpy()})
     dup_key = [c for c in ("date", "month", "time", "unit", "unit_id", "sensor") if c in df]
-    report_duplicates(df, dup_key, ctx)
+    report_duplicates(df, dup_key, ctx, np.asarray(unit_ids, dtype=object))
     raw = raw.dropna(subset=["unit_id", "date"])
     if mode == "cumulative":
         raw = _differences(raw, ctx, reading_field, units)

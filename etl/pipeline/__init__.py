@@ -28,6 +28,7 @@ from etl.pipeline.check import (
     content_hash,
     load_config,
     match_source,
+    unexpected_problem,
     unmatched_problem,
 )
 from etl.pipeline.load import (
@@ -35,6 +36,7 @@ from etl.pipeline.load import (
     LoadReport,
     config_dir_for,
     data_files,
+    interrupted_problem,
     load_dir,
     load_items,
     load_paths,
@@ -52,6 +54,7 @@ from etl.pipeline.uploads import (
     confirm_upload,
     discard_upload,
     preview_upload,
+    replacement_question,
     staged_upload,
 )
 
@@ -59,6 +62,7 @@ __all__ = [
     "DATA_SUFFIXES", "LOAD_ORDER", "MANIFEST", "REPLACES_COLUMNS", "STAGING_DIR", "CheckResult", "Config",
     "FileReport", "FileResult", "Item", "LoadReport", "Preview", "ProgressFn", "StagedFile", "UploadChanged",
     "add_anomalies", "check_file", "check_paths", "config_dir_for", "confirm_staged", "confirm_upload",
-    "content_hash", "data_files", "discard_upload", "load_config", "load_dir", "load_items", "load_paths",
-    "match_source", "missing_config", "path_items", "preview_upload", "staged_upload", "unmatched_problem",
+    "content_hash", "data_files", "discard_upload", "interrupted_problem", "load_config", "load_dir", "load_items",
+    "load_paths", "match_source", "missing_config", "path_items", "preview_upload", "replacement_question",
+    "staged_upload", "unexpected_problem", "unmatched_problem",
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import anomalies
+from etl import anomalies, replace_guard
 from etl.config import Source, SourcesFile, UnitsFile, load_sources, load_units
 from etl.normalise import normalise
 from etl.problems import Problem, has_errors
@@ -56,6 +56,9 @@ class FileResult:
     label: str = ""
     #: The same content is already stored (a load skips it).
     unchanged: bool = False
+    #: Stored and new unit-periods and totals per unit and month where the file would replace stored
+    #: data with far less (``etl.replace_guard.DIFF_COLUMNS``); None when it would not.
+    shrinks: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -172,16 +175,26 @@ def _check_file(path: Path, source: Source, units: UnitIndex, opening_hours: pd.
             tidy, problems = normalise(sheet, source, units, opening_hours)
             frame, columns, failed = tidy.frame, tidy.columns, tidy.failed_rows
             sheet_name = sheet.sheet
+        if source.layout == "transactions":
+            columns, failed = {}, []
+        error_rows = {p.row for p in problems if p.is_error and p.row is not None}
+        error_rows |= set(failed)  # rows a grouped record lists
+        problems = problems + validate(source.kind, frame, file=path.name, sheet=sheet_name, columns=columns,
+                                       unit_ids=[u.id for u in units.units.units] if source.kind != "population" else (),
+                                       skip_rows=error_rows, bounds=source.bounds(), ratio=source.plausible_ratio)
     except InputError as exc:
         return FileResult(path, source, None, [exc.problem], digest)
-    if source.layout == "transactions":
-        columns, failed = {}, []
-    error_rows = {p.row for p in problems if p.is_error and p.row is not None}
-    error_rows |= set(failed)  # rows a grouped record lists
-    problems = problems + validate(source.kind, frame, file=path.name, sheet=sheet_name, columns=columns,
-                                   unit_ids=[u.id for u in units.units.units] if source.kind != "population" else (),
-                                   skip_rows=error_rows)
+    except Exception as exc:  # noqa: BLE001 -- no input may end in a traceback: it is a problem record
+        return FileResult(path, source, None, [unexpected_problem(path.name, exc)], digest)
     return FileResult(path, source, frame, problems, digest)
+
+
+def unexpected_problem(file: str, exc: BaseException) -> Problem:
+    """A file that made a reader fail in a way no check foresaw: one error record, never a traceback."""
+    what = f"{type(exc).__name__}: {exc}"[:300]
+    return Problem("fel", "unreadable", f"Filen kunde inte läsas ({what}). Öppna den i Excel och spara den som "
+                   ".xlsx (eller CSV UTF-8) och försök igen; kvarstår felet, skicka filen till den som sköter bibplan.",
+                   file=file)
 
 
 #: A file to check or load: where it is, and the name it is known by (problems and rows are traced
@@ -199,10 +212,12 @@ ProgressFn = Callable[[int, int, str], None]
 
 def _check_items(items: list[Item], config: Config, *, base_dir: Path | None = None,
                  existing: Tables | None = None, is_stored: Callable[[str], bool] | None = None,
-                 progress: ProgressFn | None = None, rules: Path | None = None) -> CheckResult:
+                 progress: ProgressFn | None = None, rules: Path | None = None,
+                 replace: bool = False) -> CheckResult:
     """Check every item in load order; then add the anomaly warnings (see :func:`add_anomalies`).
     ``is_stored(content_hash)``: files whose content is already stored are marked ``unchanged`` and
-    not read."""
+    not read.  A file that would replace stored periods with far less is an error per unit unless
+    ``replace`` (see :mod:`etl.replace_guard`)."""
     index = UnitIndex(config.units)
     matched = _order([((path, label), match_source(path, config.sources, base_dir,
                                                    None if label == path.name else label))
@@ -225,10 +240,27 @@ def _check_items(items: list[Item], config: Config, *, base_dir: Path | None = N
         res = check_file(path, source, index, hours, digest, label)
         if source.kind == "opening_hours" and res.frame is not None and not res.has_errors:
             opening.append(res.frame)
+        if existing is not None and res.frame is not None and not res.has_errors:
+            _guard_replacement(res, existing, config, replace)
         result.files.append(res)
     add_anomalies(result, existing, rules if rules is not None else config.dir / anomalies.RULES_FILE_NAME,
                   unit_names={u.id: u.name for u in config.units.units})
     return result
+
+
+def _guard_replacement(res: FileResult, existing: Tables, config: Config, replace: bool) -> None:
+    """Ask before ``res`` replaces stored periods with far less (:mod:`etl.replace_guard`): one
+    problem per unit (an error, or with ``replace`` a warning) and the difference per unit and month
+    in ``res.shrinks``."""
+    source = res.source
+    stored = getattr(existing, res.kind, None)
+    found = replace_guard.shrinking(res.kind, res.frame, stored, source.replace_share)
+    if not found:
+        return
+    res.shrinks = replace_guard.difference(res.kind, res.frame, stored, [s.unit for s in found])
+    names = {u.id: u.name for u in config.units.units}
+    res.problems += replace_guard.problems(found, file=res.name, unit_names=names, replace=replace,
+                                           share=source.replace_share)
 
 
 def add_anomalies(result: CheckResult, existing: Tables | None = None,
@@ -263,7 +295,7 @@ def add_anomalies(result: CheckResult, existing: Tables | None = None,
 
 def check_paths(paths: Iterable[Path | str], units: UnitsFile | Config, sources: SourcesFile | None = None,
                 *, base_dir: Path | None = None, existing: Tables | None = None,
-                labels: Mapping[Path, str] | None = None) -> CheckResult:
+                labels: Mapping[Path, str] | None = None, replace: bool = False) -> CheckResult:
     """Check files against the config: every problem, anomaly warnings against ``existing`` (what the
     store holds; None = nothing), and the tidy rows each would store.  ``labels``: the name to
     match and report a path by (default: its file name)."""
@@ -277,4 +309,4 @@ def check_paths(paths: Iterable[Path | str], units: UnitsFile | Config, sources:
     labels = labels or {}
     items = [(Path(p), labels.get(Path(p), Path(p).name)) for p in paths]
     rules = config.dir / anomalies.RULES_FILE_NAME if base_dir is not None else anomalies.DEFAULT_RULES_PATH
-    return _check_items(items, config, base_dir=base_dir, existing=existing, rules=rules)
+    return _check_items(items, config, base_dir=base_dir, existing=existing, rules=rules, replace=replace)

@@ -4,16 +4,17 @@ store's load lock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable
+from typing import Any
 
 from etl.config import ConfigError, data_dir
-from etl.pipeline.check import DATA_SUFFIXES
-from etl.pipeline.check import Config, Item, ProgressFn, _check_items, load_config
+from etl.pipeline.check import DATA_SUFFIXES, Config, FileResult, Item, ProgressFn, _check_items, load_config
 from etl.problems import Problem, has_errors
 from etl.store import Store
 from etl.units import units_frame
+
 
 @dataclass
 class FileReport:
@@ -101,18 +102,18 @@ def path_items(paths: Iterable[Path | str]) -> list[Item]:
 
 
 def load_paths(paths: Iterable[Path | str], config: Config, store: Store | None = None, *,
-               user: str | None = None, progress: ProgressFn | None = None) -> LoadReport:
+               user: str | None = None, progress: ProgressFn | None = None, replace: bool = False) -> LoadReport:
     """Load export files and folders (see :func:`path_items`) with ``config`` as one load."""
     paths = [Path(p) for p in paths]
     items = path_items(paths)
     folders = [p for p in paths if p.is_dir()]
     base_dir = folders[0] if len(folders) == 1 and len(paths) == 1 else None
     return load_items(items, config, _store_for(store), user=user, origin=", ".join(str(p) for p in paths),
-                      progress=progress, base_dir=base_dir)
+                      progress=progress, base_dir=base_dir, replace=replace)
 
 
 def load_dir(directory: Path | str | None = None, store: Store | None = None, *, user: str | None = None,
-             progress: ProgressFn | None = None) -> LoadReport:
+             progress: ProgressFn | None = None, replace: bool = False) -> LoadReport:
     """Load every export in ``directory`` (default: the configured data directory) into ``store``."""
     directory = Path(directory) if directory is not None else data_dir()
     if not directory.is_dir():
@@ -121,42 +122,61 @@ def load_dir(directory: Path | str | None = None, store: Store | None = None, *,
     config = load_config(directory)
     items = [(p, p.relative_to(directory).as_posix()) for p in data_files(directory)]
     return load_items(items, config, _store_for(store), user=user, origin=str(directory), progress=progress,
-                      base_dir=directory)
+                      base_dir=directory, replace=replace)
 
 
 def load_items(items: list[Item], config: Config, store: Store, *, user: str | None = None, origin: str = "",
-               progress: ProgressFn | None = None, base_dir: Path | None = None) -> LoadReport:
+               progress: ProgressFn | None = None, base_dir: Path | None = None,
+               replace: bool = False) -> LoadReport:
     """Load files into ``store`` as one load, holding the store's load lock throughout: check them
-    against the store as it is now (anomaly warnings included), then store each file without errors
-    (a corrected re-export replaces its units and periods) and record every file and problem."""
+    against the store as it is now (anomaly warnings and the replacement question included), then
+    store each file without errors (a corrected re-export replaces its units and periods) and record
+    every file and problem, all in one transaction: a load that fails or is killed leaves the store
+    as it was, and only its start is kept, so that ``status`` and the next load can say it was
+    interrupted (:meth:`Store.interrupted_loads`)."""
     with store.load_lock():
-        store.set_units(units_frame(config.units))
+        interrupted = store.interrupted_loads(skip_running=False)
         load_id = store.begin_load(user, origin)
         report = LoadReport(load_id)
+        report.problems += [interrupted_problem(r) for r in interrupted.itertuples(index=False)]
         existing = store.read_tables()
         checked = _check_items(items, config, base_dir=base_dir, existing=existing, is_stored=store.has_file,
-                               progress=progress)
-        for res in checked.files:
-            if res.source is None:
-                store.record_file(load_id, res.name, content_hash=res.content_hash, status="unmatched",
-                                  problems=res.problems)
-                report.files.append(FileReport(res.name, "", "", "unmatched", errors=1))
-                report.problems += res.problems
-                continue
-            if res.unchanged:
-                store.record_file(load_id, res.name, source_id=res.source.id, kind=res.kind,
-                                  content_hash=res.content_hash, status="unchanged", problems=[])
-                report.files.append(FileReport(res.name, res.source.id, res.kind, "unchanged"))
-                continue
-            status = "rejected" if res.has_errors or res.frame is None else "stored"
-            stored = store.record_file(load_id, res.name, source_id=res.source.id, kind=res.kind,
-                                       content_hash=res.content_hash, status=status, problems=res.problems,
-                                       frame=res.frame)
-            errors = sum(p.is_error for p in res.problems)
-            report.files.append(FileReport(res.name, res.source.id, res.kind, status, stored.rows_added,
-                                           stored.rows_replaced, errors, len(res.problems) - errors))
-            report.problems += res.problems
+                               progress=progress, replace=replace)
+        with store.transaction() as conn:
+            store.set_units(units_frame(config.units), conn=conn)
+            for res in checked.files:
+                _store_file(store, conn, load_id, res, report)
+            store.finish_load(load_id, conn=conn)
         if progress:
             progress(len(checked.files), len(checked.files), "")
-        store.finish_load(load_id)
     return report
+
+
+def _store_file(store: Store, conn: Any, load_id: int, res: FileResult, report: LoadReport) -> None:
+    """Record one checked file of a load in the load's transaction ``conn`` (its rows when it has no errors)."""
+    if res.source is None:
+        store.record_file(load_id, res.name, content_hash=res.content_hash, status="unmatched",
+                          problems=res.problems, conn=conn)
+        report.files.append(FileReport(res.name, "", "", "unmatched", errors=1))
+        report.problems += res.problems
+        return
+    if res.unchanged:
+        store.record_file(load_id, res.name, source_id=res.source.id, kind=res.kind,
+                          content_hash=res.content_hash, status="unchanged", problems=[], conn=conn)
+        report.files.append(FileReport(res.name, res.source.id, res.kind, "unchanged"))
+        return
+    status = "rejected" if res.has_errors or res.frame is None else "stored"
+    stored = store.record_file(load_id, res.name, source_id=res.source.id, kind=res.kind,
+                               content_hash=res.content_hash, status=status, problems=res.problems,
+                               frame=res.frame, conn=conn)
+    errors = sum(p.is_error for p in res.problems)
+    report.files.append(FileReport(res.name, res.source.id, res.kind, status, stored.rows_added,
+                                   stored.rows_replaced, errors, len(res.problems) - errors))
+    report.problems += res.problems
+
+
+def interrupted_problem(load: Any) -> Problem:
+    """The notice about a load that began but never finished (Swedish, for the CLI and the app)."""
+    return Problem("varning", "interrupted_load", f"Laddning {load.id} (startad {str(load.started_at)[:16]} av "
+                   f"{load.user}) avbröts innan den var klar. Ingenting från den sparades: databasen är som före "
+                   "den. Ladda filerna igen.", file=str(load.data_dir or ""))

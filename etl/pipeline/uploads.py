@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import replace_guard
 from etl.config import data_dir
 from etl.pipeline.check import CheckResult, Item, _check_items, content_hash, load_config
 from etl.pipeline.load import LoadReport, load_items
@@ -150,21 +151,21 @@ def staged_upload(token: str, directory: Path | str | None = None) -> list[Stage
 
 
 def confirm_staged(token: str, store: Store, user: str | None = None,
-                   directory: Path | str | None = None) -> LoadReport:
+                   directory: Path | str | None = None, *, replace: bool = False) -> LoadReport:
     """:func:`confirm_upload` for a preview known only by its ``token`` (the app keeps only the
     token in the browser)."""
     directory = Path(directory) if directory is not None else data_dir()
     files = staged_upload(token, directory)
     preview = Preview(token, directory, directory / STAGING_DIR / token, files, [],
                       pd.DataFrame(columns=REPLACES_COLUMNS), CheckResult())
-    return confirm_upload(preview, store, user)
+    return confirm_upload(preview, store, user, replace=replace)
 
 
-def confirm_upload(preview: Preview, store: Store, user: str | None = None) -> LoadReport:
+def confirm_upload(preview: Preview, store: Store, user: str | None = None, *, replace: bool = False) -> LoadReport:
     """Load exactly the files staged by ``preview`` (refused uploads are not among them) as one
     load by ``user``.  The files are checked again under the load lock, against the store as it is
-    then.  Raises :class:`UploadChanged` if a staged file is gone or its content differs from the
-    preview's."""
+    then; ``replace``: the user confirmed the replacements that shrink (:func:`replacement_question`).
+    Raises :class:`UploadChanged` if a staged file is gone or its content differs from the preview's."""
     items: list[Item] = []
     for f in preview.files:
         if f.path is None:
@@ -174,7 +175,18 @@ def confirm_upload(preview: Preview, store: Store, user: str | None = None) -> L
                                 "kontrollen. Ladda upp filerna igen.")
         items.append((f.path, f.label))
     config = load_config(preview.config_dir)
-    return load_items(items, config, store, user=user, origin=f"uppladdning {preview.token}")
+    return load_items(items, config, store, user=user, origin=f"uppladdning {preview.token}", replace=replace)
+
+
+def replacement_question(preview: Preview) -> pd.DataFrame:
+    """The question a confirm must answer before it replaces stored data with far less: per file,
+    unit and month the stored and the new unit-periods and totals (``file`` plus
+    ``etl.replace_guard.DIFF_COLUMNS``; empty when there is nothing to ask).  Confirming means
+    ``confirm_upload(..., replace=True)``."""
+    parts = [f.shrinks.assign(file=f.name) for f in preview.check.files if f.shrinks is not None]
+    if not parts:
+        return pd.DataFrame(columns=["file", *replace_guard.DIFF_COLUMNS])
+    return pd.concat(parts, ignore_index=True)[["file", *replace_guard.DIFF_COLUMNS]]
 
 
 def discard_upload(preview: Preview) -> None:
