@@ -1,4 +1,5 @@
-"""``bibplan report``: write the follow-up of a year and period as an Excel workbook."""
+"""``bibplan report``: write the follow-up of a year and period as an Excel workbook or a Word
+document."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ PLAN_FILE = "biblioteksplan.yaml"
               help="Målsamling: biblioteksplan eller t.ex. uppdragsplan.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Målfilen (standard: biblioteksplan.yaml i datakatalogen).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "docx"]), default=None,
+              help="xlsx (Excel-arbetsbok) eller docx (Word-rapport till nämnden); standard: filändelsen, annars xlsx.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Excel-filen som skrivs, t.ex. rapport.xlsx.")
-def report(year: int, period: str, unit: str | None, goal_set: str, plan_path: Path | None, output: Path) -> None:
-    """Skriv uppföljningsrapporten (Excel) för ett år och en period."""
+              help="Filen som skrivs, t.ex. rapport.xlsx eller rapport.docx.")
+def report(year: int, period: str, unit: str | None, goal_set: str, plan_path: Path | None, fmt: str | None,
+           output: Path) -> None:
+    """Skriv uppföljningsrapporten (Excel eller Word) för ett år och en period."""
     import goals
-    from report import StoreInfo, write_report
+    from report import StoreInfo, write_docx, write_report
     from etl.config import ConfigError, data_dir, store_url
     from etl.store import Store
 
@@ -41,8 +45,10 @@ def report(year: int, period: str, unit: str | None, goal_set: str, plan_path: P
         known = ", ".join(tables.units["unit_id"].astype(str))
         raise CliError(f"Fel: okänd enhet {unit!r}; kända enheter: {known}")
     info = StoreInfo.from_store(store, [g.id for g in gset.goals], year, per.code, unit)
-    if output.suffix.lower() != ".xlsx":
-        output = output.with_suffix(".xlsx")
+    fmt = fmt or ("docx" if output.suffix.lower() == ".docx" else "xlsx")
+    if output.suffix.lower() != f".{fmt}":
+        output = output.with_suffix(f".{fmt}")
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_report(plan, tables, info, year, per.code, unit=unit, path_or_buffer=output, goal_set=goal_set)
+    write = write_docx if fmt == "docx" else write_report
+    write(plan, tables, info, year, per.code, unit=unit, path_or_buffer=output, goal_set=goal_set)
     click.echo(f"Rapporten {per.label_sv} skrevs till {output}")

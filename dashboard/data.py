@@ -220,3 +220,36 @@ class DataSource:
         self, goal_id: str, year: int, period: str, unit: str | None, section: str, text: str, author: str
     ) -> int:
         return self.store.add_comment(goal_id, year, period, unit, section, text, author)
+
+    # ------------------------------------------------------------------ the meeting (issue 14)
+    def breakdown(self, indicator_id: str, year: int, period: str, unit: str | None = None) -> Any:
+        """The indicator's change against last year split per unit, media type… (``goals.breakdown``)."""
+        from goals.breakdown import breakdown
+
+        return self._memoised(("breakdown", indicator_id, year, period, unit),
+                              lambda: breakdown(self.plan(), self.tables(), indicator_id, year, period, unit))
+
+    def status_history(self, goal_id: str, unit: str | None = None) -> pd.DataFrame:
+        """The goal's and its indicators' status at every T1, T2 and full year (``goals.history``)."""
+        from goals.history import status_history
+
+        return self._memoised(("status_history", goal_id, unit),
+                              lambda: status_history(self.plan(), self.tables(), goal_id, unit))
+
+    def unit_names(self) -> dict[str, str]:
+        units = self.units()
+        return dict(zip(units["unit_id"].astype(str), units["name"].astype(str)))
+
+    def actions(self, goal_id: str | None, year: int, period: str, unit: str | None = None) -> list:
+        """The actions to list for the period (open ones carried forward; ``goals.actions``);
+        ``goal_id=None``: every goal's.  Never cached."""
+        from goals.actions import for_period
+
+        return for_period(self.store.actions(goal_id, unit) if goal_id is not None else
+                          [a for a in self.store.actions() if a.unit_id == unit], year, period)
+
+    def action_history(self, action_id: int) -> list:
+        return self.store.action_history(action_id)
+
+    def save_action(self, **fields: Any) -> int:
+        return self.store.save_action(**fields)

@@ -150,8 +150,13 @@ def _v4(conn: Connection) -> None:
         conn.execute(sa.text('ALTER TABLE "problems" ADD COLUMN unit_id VARCHAR(100)'))
 
 
+def _v5(conn: Connection) -> None:
+    """Actions with owner, due date, state and history (``actions``; ``etl.followup_store``)."""
+    followup_metadata.create_all(conn)
+
+
 #: Ordered schema migrations; version = position + 1.  Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 
 #: ``Store.status()``'s unit for warnings about a file as a whole (no unit named).
 FILE_LEVEL = "(hela filen)"

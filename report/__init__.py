@@ -1,7 +1,9 @@
-"""The Excel report (openpyxl; imports no Dash).
+"""The reports (imports no Dash): the Excel workbook (openpyxl) and the Word report (python-docx).
 
 - :func:`write_report`: the follow-up of a year and period as a workbook (Sammanfattning, one sheet
   per goal with native charts, Enheter, Data, Avvikelser, Om rapporten).
+- :func:`write_docx`: the tertial report for the nämnd as a Word document (:mod:`.word`, charts
+  drawn by :mod:`.figures` with matplotlib).
 - :func:`table_to_xlsx`: any DataFrame as a formatted one-sheet workbook (the app's downloads).
 
 Modules: :mod:`.inputs` gathers the data (``goals/`` calls, :class:`StoreInfo` from the store),
@@ -46,6 +48,27 @@ def write_report(
     return save(render(inputs), path_or_buffer)
 
 
+def write_docx(
+    plan: Any,
+    tables: Any,
+    store_info: StoreInfo | None,
+    year: int,
+    period: str,
+    unit: str | None = None,
+    path_or_buffer: str | Path | BinaryIO | None = None,
+    *,
+    goal_set: str = "biblioteksplan",
+    generated: dt.date | None = None,
+) -> bytes | None:
+    """Write the tertial report for the nämnd as a Word document (same arguments as
+    :func:`write_report`; see :mod:`report.word`)."""
+    from report.word import save_docx
+
+    inputs = collect(plan, tables, year, period, unit=unit, goal_set=goal_set, store_info=store_info,
+                     generated=generated)
+    return save_docx(inputs, path_or_buffer)
+
+
 def write_inputs(inputs: ReportInputs, path_or_buffer: str | Path | BinaryIO | None = None) -> bytes | None:
     """Write a report from already computed inputs (see :func:`collect`)."""
     return save(render(inputs), path_or_buffer)
@@ -57,6 +80,7 @@ __all__ = [
     "StoreInfo",
     "collect",
     "table_to_xlsx",
+    "write_docx",
     "write_inputs",
     "write_report",
 ]

@@ -16,6 +16,7 @@ import pandas as pd
 
 import goals
 from goals.describe import describe_definition
+from goals.history import status_history
 from etl.problems import to_frame as problems_frame
 from etl.tables import KIND_LABELS_SV, Tables
 
@@ -45,26 +46,41 @@ class StoreInfo:
 
     ``comments``: goal id -> section (``analys``/``atgarder``) -> text.  ``problems``: the frame of
     ``Store.problems()`` (columns of ``etl.problems.to_frame``, optionally ``load_id``, ``loaded_at``).
+    ``overall``: the overall analysis for the whole organisation (section -> text); ``actions``:
+    goal id -> the actions listed for the period (``etl.followup_store.Action``; open ones carried
+    from earlier periods by ``goals.actions.for_period``).
     """
 
     last_data_date: dt.date | None = None
     comments: dict[str, dict[str, CommentText]] = field(default_factory=dict)
     problems: pd.DataFrame = field(default_factory=lambda: problems_frame([]))
+    overall: dict[str, CommentText] = field(default_factory=dict)
+    actions: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
     def from_store(
         cls, store: _StoreLike, goal_ids: list[str], year: int, period: str, unit: str | None = None
     ) -> "StoreInfo":
-        """Read the last data date, the goals' comments for the period and all problems."""
-        comments: dict[str, dict[str, CommentText]] = {}
-        for gid in goal_ids:
-            found = store.comments(gid, year, period, unit)
-            comments[gid] = {
+        """Read the last data date, the goals' comments and actions for the period, the overall
+        analysis and all problems."""
+        from etl.followup_store import OVERALL
+        from goals.actions import for_period
+
+        def texts(goal_id: str) -> dict[str, CommentText]:
+            found = store.comments(goal_id, year, period, unit)
+            return {
                 section: CommentText(str(c.text), str(getattr(c, "author", "") or ""), getattr(c, "saved_at", None))
                 for section, c in found.items()
                 if c is not None and str(c.text).strip()
             }
-        return cls(last_data_date=store.last_data_date(), comments=comments, problems=store.problems())
+
+        comments = {gid: texts(gid) for gid in goal_ids}
+        actions: dict[str, list[Any]] = {}
+        if hasattr(store, "actions"):
+            for gid in goal_ids:
+                actions[gid] = for_period(store.actions(gid, unit), year, period)
+        return cls(last_data_date=store.last_data_date(), comments=comments, problems=store.problems(),
+                   overall=texts(OVERALL), actions=actions)
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,7 @@ class ReportInputs:
     store: StoreInfo = field(default_factory=StoreInfo)
     generated: dt.date = field(default_factory=dt.date.today)
     forecast_method: str = ""  # how the goals file's forecast works, in Swedish (Om rapporten)
+    history: dict[str, pd.DataFrame] = field(default_factory=dict)  # goal id -> goals.history.status_history
     status_labels: dict[str, str] = field(default_factory=lambda: dict(goals.STATUS_LABELS_SV))
 
     @property
@@ -271,4 +288,5 @@ def collect(
         store=store_info,
         generated=generated or dt.date.today(),
         forecast_method=describe_forecast(plan, goals.forecast_coverage(plan, tables, year, per.code)),
+        history={g.id: status_history(plan, tables, g.id, unit, goal_set=goal_set, years=3) for g in goal_infos},
     )

@@ -5,6 +5,7 @@
 #
 #   chromium, chromium-driver   browser tests (dash_duo)
 #   libreoffice-calc-nogui      rendering the Excel report to PDF
+#   libreoffice-writer-nogui    rendering the Word report to PDF
 #   poppler-utils               pdftoppm: PNGs of the rendered report
 #   postgresql                  the store tests against a real PostgreSQL server (initdb, pg_ctl)
 #   nginx                       the reverse-proxy test (deploy/nginx)
@@ -19,6 +20,8 @@ need=()
 have chromium     || need+=(chromium)
 have chromedriver || need+=(chromium-driver)
 have soffice      || need+=(libreoffice-calc-nogui)
+dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || dpkg -s libreoffice-writer >/dev/null 2>&1 \
+                  || need+=(libreoffice-writer-nogui)
 have pdftoppm     || need+=(poppler-utils)
 have_pg           || need+=(postgresql)
 have_nginx        || need+=(nginx)

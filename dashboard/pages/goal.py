@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import MATCH, Input, Output, State, dcc, html
+from dash import MATCH, Input, Output, State, dcc, html, no_update
 
 from dashboard import state, theme, views
 from dashboard.comments import register as register_comments
@@ -14,7 +14,10 @@ from dashboard.data import DataSource
 from dashboard.figures import filter_units, trend_figure, units_bar, ytd_figure
 from dashboard.formatting import fmt_number, fmt_range, fmt_value, is_missing, month_names
 from dashboard.i18n import status_label, t
+from dashboard.actions_panel import register as register_actions
+from dashboard.meeting import breakdown_block, trail_block, tx, why_block
 from dashboard.pages.overview import counts_row
+from report.explain import draft_analysis
 
 
 
@@ -39,6 +42,7 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
             html.Div(id="goal-head", className="page-head goal-head"),
             html.Div(id="goal-summary"),
             html.Div(id="goal-comments"),
+            html.Div(id="goal-actions"),
             html.Div(
                 [
                     html.Span(t("units_title", lang) + ":", className="me-2"),
@@ -138,8 +142,9 @@ def indicator_header(row: Any, ind: Any, lang: str) -> html.Div:
     return html.Div(items, className="fig-row")
 
 
-def indicator_section(row: Any, ind: Any, view: state.ViewState) -> html.Section:
-    """The skeleton of one indicator: numbers now, charts filled by the MATCH callbacks."""
+def indicator_section(row: Any, ind: Any, view: state.ViewState, breakdown: Any = None) -> html.Section:
+    """The skeleton of one indicator: numbers and the change breakdown now, charts filled by the
+    MATCH callbacks."""
     lang = view.lang
     ind_id = ind.id
     name = ind.name_en if lang == "en" else ind.name_sv
@@ -157,6 +162,8 @@ def indicator_section(row: Any, ind: Any, view: state.ViewState) -> html.Section
                className="ind-description"),  # fmt: skip
         html.Div(f"⚠ {note}", className="ind-note") if note else None,
         indicator_header(row, ind, lang),
+        html.Details([html.Summary(tx("breakdown", lang), className="section-title"), breakdown],
+                     open=True, className="breakdown-details") if breakdown is not None else None,
         html.Div(
             [
                 html.Div(
@@ -227,17 +234,49 @@ def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
                 html.H1(goal.name, className="page-title", id="goal-title"),
                 html.P(goal.description, className="lead-text") if goal.description else None,
                 html.Div(counts_row(counts, lang), className="status-counts"),
+                why_block(rows, status, plan, lang, limit=5, className="why goal-why"),
             ]
         ),
         html.Div([status_badge(status, lang, "large", reason), report_button(lang), download_button(f"goal:{goal.id}", lang)],
                  className="page-actions"),
     ]
-    summary = section(t("status", lang), summary_grid(rows, lang), None, lang)
-    sections = []
+    trail = trail_block(ds.status_history(goal.id, view.unit), plan, goal.indicators, lang)
+    summary_body = html.Div([summary_grid(rows, lang),
+                             html.Div([html.H3(tx("trail", lang), className="section-title mt-3"), trail],
+                                      id="goal-trail") if trail is not None else None])  # fmt: skip
+    names = ds.unit_names()
+    sections, drafts = [], []
     for _, row in rows.iterrows():
         ind = plan.indicator(str(row["indicator_id"]))
-        sections.append(indicator_section(row, ind, view))
+        bd = ds.breakdown(ind.id, view.year, view.period, view.unit)
+        decimals = int(row["decimals"]) if not is_missing(row["decimals"]) else ind.decimals
+        sections.append(indicator_section(row, ind, view, breakdown_block(bd, decimals, lang, names)))
+        drafts.append((str(row["status"]), draft_analysis(ind, row, bd, lang, names)))
+    order = {"ej_uppnatt": 0, "delvis": 1}
+    draft = " ".join(text for _, text in sorted(drafts, key=lambda d: order.get(d[0], 2)) if text)
+    summary = [section(t("status", lang), summary_body, None, lang), draft_panel(draft, lang)]
     return head, summary, sections
+
+
+DRAFT = {"title": {"sv": "Utkast till analys", "en": "Draft analysis"},
+         "help": {"sv": "Skrivet av regler ur siffrorna ovan; infoga och redigera.",
+                  "en": "Written by rules from the numbers above; insert and edit."},
+         "insert": {"sv": "Infoga i Analys", "en": "Insert into Analysis"}}
+
+
+def draft_panel(draft: str, lang: str) -> html.Section | None:
+    """The rule-based draft Analys with a button that puts it into the Analys text box."""
+    if not draft:
+        return None
+    pick = "en" if lang == "en" else "sv"
+    return html.Section(
+        [html.Div([html.H3(DRAFT["title"][pick], className="section-title"),
+                   html.Button(DRAFT["insert"][pick], id="draft-insert", n_clicks=0,
+                               className="btn btn-outline-primary btn-sm")], className="section-head"),
+         html.Div(DRAFT["help"][pick], className="section-sub"),
+         html.P(draft, id="goal-draft", className="draft-text")],  # fmt: skip
+        className="panel draft",
+    )
 
 
 def units_content(ds: DataSource, key: dict, include: list[str] | None) -> tuple[Any, Any]:
@@ -325,3 +364,17 @@ def register(app: Any, ds: DataSource) -> None:
         return ds.cached(("monthly", *sorted(key.items())), lambda: monthly_content(ds, key))
 
     register_comments(app, ds)
+    register_actions(app, ds)
+
+    @app.callback(
+        Output("comment-analys", "value"),
+        Input("draft-insert", "n_clicks"),
+        State("goal-draft", "children"),
+        State("comment-analys", "value"),
+        prevent_initial_call=True,
+    )
+    def insert_draft(n: int, draft: str, current: str | None):
+        if not n or not draft:
+            return no_update
+        current = (current or "").rstrip()
+        return f"{current}\n\n{draft}" if current else draft

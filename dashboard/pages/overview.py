@@ -13,6 +13,11 @@ from dashboard.figures import sparkline
 from dashboard.figures.common import SPARK_CONFIG
 from dashboard.formatting import fmt_value, is_missing
 from dashboard.i18n import status_label, t
+from dashboard.auth import current_user
+from dashboard.comments import comments_panel
+from dashboard.meeting import why_block
+from etl.followup_store import OVERALL
+from goals.explain import deciding
 
 
 def layout(ds: DataSource, view: state.ViewState) -> html.Div:
@@ -28,6 +33,7 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                 className="page-head",
             ),
             html.Div(id="overview-cards", className="goal-cards"),
+            html.Div(id="overview-comments", className="mt-3"),
         ],
         className="overview",
     )
@@ -46,9 +52,10 @@ def counts_row(counts: dict[str, int], lang: str) -> list[Any]:
 
 
 def goal_card(goal: views.GoalInfo, status: str, key: Any, spark_fig: Any, view: state.ViewState,
-              reason: str = "") -> html.A:
+              reason: str = "", why: Any = None, key_name: str | None = None) -> html.A:
     """A card for one goal; the whole card links to the goal page.  A goal without a status says
-    why (``reason``)."""
+    why (``reason``); ``key``: the indicator shown large (the worst deciding one when the goal is
+    not reached); ``why``: the block naming the deciding indicators."""
     lang = view.lang
     style = theme.status_style(status)
     body: list[Any] = [
@@ -56,6 +63,8 @@ def goal_card(goal: views.GoalInfo, status: str, key: Any, spark_fig: Any, view:
                  className="card-top"),  # fmt: skip
         html.H2(goal.name, className="goal-name"),
     ]
+    if why is not None:
+        body.append(why)
     if key is not None:
         decimals = int(key["decimals"]) if not is_missing(key["decimals"]) else 1
         unit_label = str(key["unit_label"] or "")
@@ -63,7 +72,7 @@ def goal_card(goal: views.GoalInfo, status: str, key: Any, spark_fig: Any, view:
         change = views.change_text(key, lang)
         span = str(key.get("span") or "")
         body += [
-            html.Div(str(key["indicator_name"]), className="key-name"),
+            html.Div(key_name or str(key["indicator_name"]), className="key-name"),
             html.Div(
                 [html.Span(fmt_value(key["value"], decimals, unit_label, lang), className="key-value"),
                  html.Span(" ".join(x for x in (unit_label if unit_label.strip() != "%" else "",
@@ -102,12 +111,21 @@ def overview_content(ds: DataSource, year: int, period: str, unit: str | None, v
     reason_by_goal = dict(zip(gs["goal_id"].astype(str), gs["reason"].astype(str))) if "reason" in gs else {}
     cards = []
     for goal in views.goal_list(plan):
-        key = views.key_row(fu, goal)
         status = status_by_goal.get(goal.id, "ingen_data")
+        rows = views.goal_rows(fu, goal.id, goal.indicators)
+        key = views.key_row(fu, goal)
+        worst = deciding(rows, status)
+        if status in ("ej_uppnatt", "delvis") and len(worst):
+            key = worst.iloc[0]  # the card leads with what makes the goal red, not its best indicator
+        why = why_block(rows, status, plan, lang, limit=2, className="why card-why") if status != "uppnatt" else None
         spark = None
         if key is not None:
             spark = sparkline(ds.trend_view(str(key["indicator_id"]), year, period, unit), views.drawn_status(key))
-        cards.append(goal_card(goal, status, key, spark, view, reason_by_goal.get(goal.id, "")))
+        key_name = None
+        if key is not None:
+            ind = plan.indicator(str(key["indicator_id"]))
+            key_name = ind.name_en if lang == "en" else ind.name_sv
+        cards.append(goal_card(goal, status, key, spark, view, reason_by_goal.get(goal.id, ""), why, key_name))
     where = ds.unit_name(unit) or t("whole_org", lang)
     title = f"{ds.period_label(year, period, lang)}{views.unfinished_note(fu, year, period, ds.last_data_date(), lang)} · {where}"
     return title, counts_row(views.status_counts(gs), lang), cards
@@ -126,3 +144,16 @@ def register(app: Any, ds: DataSource) -> None:
     def update(year: int, period: str, unit: str, search: str):
         view = state.view_from_controls(search, {"year": year, "period": period, "unit": unit})
         return ds.cached(("overview", view), lambda: overview_content(ds, view.year, period, view.unit, view))
+
+    @app.callback(
+        Output("overview-comments", "children"),
+        Input(state.ctl("year"), "value"),
+        Input(state.ctl("period"), "value"),
+        Input(state.ctl("unit"), "value"),
+        State("url", "search"),
+        State("author-store", "data"),
+    )
+    def overall(year: int, period: str, unit: str, search: str, author: str | None):
+        """The overall analysis for the whole organisation (versioned like a goal's texts)."""
+        view = state.view_from_controls(search, {"year": year, "period": period, "unit": unit})
+        return comments_panel(ds, view.with_(goal=OVERALL), author, current_user())

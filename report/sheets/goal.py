@@ -141,6 +141,40 @@ def written_text(ws: Worksheet, inputs: ReportInputs, goal: GoalInfo, row: int) 
     return row
 
 
+ACTION_HEADERS = ["Åtgärd", "Ansvarig", "Klart senast", "Läge", "Senast ändrad"]
+
+
+def action_list(ws: Worksheet, inputs: ReportInputs, goal: GoalInfo, row: int) -> int:
+    """The goal's actions for the period (open ones carried from earlier periods): text, owner,
+    due date, state and who changed it last."""
+    from goals.actions import state_label
+
+    actions = inputs.store.actions.get(goal.id, [])
+    row += 1
+    cells.put(ws, row, 1, "Åtgärder att följa upp", font=styles.HEADING, fill=styles.SECTION_FILL)
+    for col in range(2, PRINT_COLS + 1):
+        ws.cell(row, col).fill = styles.SECTION_FILL
+    if not actions:
+        row += 1
+        cells.put(ws, row, 1, "Inga åtgärder registrerade för perioden.", font=styles.NOTE)
+        return row + 1
+    row += 1
+    spans = [(1, 1), (2, 3), (4, 4), (5, 5), (6, 7)]
+    for (first, last), head in zip(spans, ACTION_HEADERS):
+        cells.put(ws, row, first, head, font=styles.HEADER, fill=styles.HEADER_FILL)
+        if last > first:
+            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    for a in actions:
+        row += 1
+        values = [a.text, a.owner, a.due, state_label(a.state), f"{a.author} {a.saved_at:%Y-%m-%d}"]
+        for (first, last), value in zip(spans, values):
+            cells.put(ws, row, first, value, align=styles.WRAP, fmt=formats.DATE if first == 4 and value else None)
+            if last > first:
+                ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+        ws.row_dimensions[row].height = cells.text_height(a.text, WIDTHS[0])
+    return row + 1
+
+
 def _signature(comment: CommentText) -> str:
     """``Senast ändrad 2026-09-01 10:00 av Anna.``, ``Skriven av Bo.`` or empty."""
     by = f" av {comment.author}" if comment.author else ""
@@ -324,6 +358,7 @@ def build(wb: Workbook, inputs: ReportInputs, goal: GoalInfo, sheet_name: str) -
     header = row + 2
     row = indicator_table(ws, inputs, goal, header)
     row = written_text(ws, inputs, goal, row + 1)
+    row = action_list(ws, inputs, goal, row)
     ws.row_breaks.append(Break(id=row))  # the charts start on a new page
     row += 1
     for i, ind_id in enumerate(goal.indicator_ids):

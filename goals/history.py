@@ -1,0 +1,50 @@
+"""Status history: a goal's and its indicators' status at every T1, T2 and full year in the data.
+
+A period is in the trail when the data reach its end (the current year's full year appears once
+the year's data are in); each status is the follow-up's own, decided by the same rules as today.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.tables import Tables
+from goals.periods import parse_period
+from goals.plan import Plan
+from goals.status import goal_status
+from goals.views import followup, last_data_date
+from goals.model import get_model
+
+#: The periods of the trail, in order within a year.
+TRAIL_PERIODS: tuple[str, ...] = ("T1", "T2", "helar")
+
+COLUMNS = ("year", "period", "indicator_id", "status")
+
+
+def trail_periods(plan: Plan, tables: Tables, years: int | None = None) -> list[tuple[int, str]]:
+    """(year, period) pairs the data reach the end of, oldest first; ``years`` keeps the last n years."""
+    last = last_data_date(plan, tables)
+    if last is None:
+        return []
+    out = [(y, p) for y in get_model(plan, tables).years() for p in TRAIL_PERIODS
+           if pd.Timestamp(parse_period(y, p).end) <= last]
+    if years is not None:
+        keep = sorted({y for y, _ in out})[-years:]
+        out = [(y, p) for y, p in out if y in keep]
+    return out
+
+
+def status_history(plan: Plan, tables: Tables, goal_id: str, unit: str | None = None,
+                   goal_set: str = "biblioteksplan", years: int | None = None) -> pd.DataFrame:
+    """One row per trail period for the goal (``indicator_id`` empty) and per indicator of it:
+    ``year, period, indicator_id, status``."""
+    rows: list[dict] = []
+    for year, period in trail_periods(plan, tables, years):
+        fu = followup(plan, tables, year, period, unit, goal_set=goal_set, goal=goal_id)
+        gs = goal_status(fu)
+        status = str(gs["status"].iloc[0]) if len(gs) else "ingen_data"
+        rows.append({"year": year, "period": period, "indicator_id": "", "status": status})
+        rows += [{"year": year, "period": period, "indicator_id": str(r.indicator_id), "status": str(r.status)}
+                 for r in fu.itertuples(index=False)]
+    return pd.DataFrame(rows, columns=list(COLUMNS)).astype({"year": "int64", "period": "str",
+                                                             "indicator_id": "str", "status": "str"})
