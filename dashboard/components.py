@@ -62,6 +62,17 @@ def report_button(lang: str = "sv") -> html.Button:
     )
 
 
+def report_docx_button(lang: str = "sv") -> html.Button:
+    """Download the Word report for the nämnd (``report.write_docx``) for the view."""
+    return html.Button(
+        [html.Span("↓", className="me-1", **{"aria-hidden": "true"}),
+         "Ladda ner rapporten (Word)" if lang != "en" else "Download the report (Word)"],
+        id={"type": "download", "key": "report-docx"},
+        className="btn btn-sm btn-outline-primary download-btn",
+        n_clicks=0,
+    )
+
+
 def section(title: str, body: Any, download_key: str | None = None, lang: str = "sv", subtitle: Any = None):
     """A titled card with an optional download button in its header."""
     header = [html.H3(title, className="section-title")]

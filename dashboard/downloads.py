@@ -153,6 +153,18 @@ def report_bytes(ds: DataSource, view: state.ViewState) -> tuple[bytes, str]:
     return data, _slug(f"uppfoljning-{view.year}-{view.period}-{view.unit or 'alla'}") + ".xlsx"
 
 
+def report_docx_bytes(ds: DataSource, view: state.ViewState) -> tuple[bytes, str]:
+    """The Word report for the nämnd (``report.write_docx``) for the view."""
+    from report import StoreInfo, write_docx
+
+    assert view.year is not None and view.period is not None
+    goal_ids = [g.id for g in views.goal_list(ds.plan())]
+    info = StoreInfo.from_store(ds.store, goal_ids, view.year, view.period, view.unit)
+    data = write_docx(ds.plan(), ds.tables(), info, view.year, view.period, view.unit)
+    assert data is not None
+    return data, _slug(f"uppfoljning-{view.year}-{view.period}-{view.unit or 'alla'}") + ".docx"
+
+
 def to_bytes(df: pd.DataFrame, title: str) -> bytes:
     """The workbook for a table (formatting by the report's ``table_to_xlsx``)."""
     from report import table_to_xlsx
@@ -180,8 +192,8 @@ def register(app: Any, ds: DataSource) -> None:
         if not clicks[index]:
             return no_update
         view = state.resolve(ds, state.parse(state.from_controls(search, {i["key"]: v for i, v in zip(ids, values)})))
-        if trigger["key"] == "report":
-            data, filename = report_bytes(ds, view)
+        if trigger["key"] in ("report", "report-docx"):
+            data, filename = (report_bytes if trigger["key"] == "report" else report_docx_bytes)(ds, view)
             return dcc.send_bytes(data, filename)
         options = {i["key"]: v for i, v in zip(opt_ids, opt_values)}
         df, filename = frame_for(ds, trigger["key"], view, options)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.tables import Tables
+from goals.model import get_model
 from goals.periods import parse_period
 from goals.plan import Plan
 from goals.status import goal_status
 from goals.views import followup, last_data_date
-from goals.model import get_model
 
 #: The periods of the trail, in order within a year.
 TRAIL_PERIODS: tuple[str, ...] = ("T1", "T2", "helar")

@@ -204,6 +204,8 @@ def draft_analysis(ind: Any, row: pd.Series | dict, bd: Breakdown, lang: str = "
         head = f"{name} {verb} {amount} {'compared with' if en else 'jämfört med'} {when}"
     clauses = []
     for dim in bd.dimensions:
+        if (bd.dimension(dim)["part"] != DENOMINATOR).sum() < 2:
+            continue  # one part explains nothing
         d = drivers(bd, dim)
         if d.empty:
             continue

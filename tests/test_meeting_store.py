@@ -1,4 +1,5 @@
-"""Actions and the overall analysis in the store: versions, history, carried to the next period."""
+"""Actions and the overall analysis in the store (SQLite and PostgreSQL): versions, history, carried to
+the next period."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from goals.actions import for_period
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'f.sqlite'}")
+def store(store_url):
+    """An empty store on SQLite and on PostgreSQL (``store_url`` in conftest.py)."""
+    store = Store(store_url)
+    yield store
+    store.engine.dispose()
 
 
 def test_action_versions_history_and_carry_over(store: Store) -> None:

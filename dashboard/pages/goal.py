@@ -9,7 +9,16 @@ from dash import MATCH, Input, Output, State, dcc, html, no_update
 
 from dashboard import state, theme, views
 from dashboard.comments import register as register_comments
-from dashboard.components import Column, download_button, graph, grid, report_button, section, status_badge
+from dashboard.components import (
+    Column,
+    download_button,
+    graph,
+    grid,
+    report_button,
+    report_docx_button,
+    section,
+    status_badge,
+)
 from dashboard.data import DataSource
 from dashboard.figures import filter_units, trend_figure, units_bar, ytd_figure
 from dashboard.formatting import fmt_number, fmt_range, fmt_value, is_missing, month_names
@@ -237,7 +246,8 @@ def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
                 why_block(rows, status, plan, lang, limit=5, className="why goal-why"),
             ]
         ),
-        html.Div([status_badge(status, lang, "large", reason), report_button(lang), download_button(f"goal:{goal.id}", lang)],
+        html.Div([status_badge(status, lang, "large", reason), report_button(lang), report_docx_button(lang),
+                  download_button(f"goal:{goal.id}", lang)],
                  className="page-actions"),
     ]
     trail = trail_block(ds.status_history(goal.id, view.unit), plan, goal.indicators, lang)

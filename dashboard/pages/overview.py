@@ -7,7 +7,7 @@ from typing import Any
 from dash import Input, Output, State, dcc, html
 
 from dashboard import state, theme, views
-from dashboard.components import download_button, graph, report_button, status_badge
+from dashboard.components import download_button, graph, report_button, report_docx_button, status_badge
 from dashboard.data import DataSource
 from dashboard.figures import sparkline
 from dashboard.figures.common import SPARK_CONFIG
@@ -27,7 +27,7 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                 [
                     html.Div([html.H1(id="overview-title", className="page-title"),
                               html.Div(id="overview-counts", className="status-counts")]),  # fmt: skip
-                    html.Div([report_button(view.lang), download_button("overview", view.lang)],
+                    html.Div([report_button(view.lang), report_docx_button(view.lang), download_button("overview", view.lang)],
                              className="page-actions"),
                 ],
                 className="page-head",
