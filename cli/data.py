@@ -189,8 +189,10 @@ def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
     if not items:
         raise CliError(f"Inga exportfiler (xlsx, xls, ods, csv) i {', '.join(str(p) for p in paths)}.", FAILED)
     try:
-        existing = None if no_store else _existing_tables(url or store_url())
-        result = check_paths([f for f, _ in items], config, existing=existing, labels=dict(items), replace=replace)
+        store = None if no_store else _existing_store(url or store_url())
+        existing = store.read_tables() if store is not None else None
+        result = check_paths([f for f, _ in items], config, existing=existing, labels=dict(items), replace=replace,
+                             stored_state=store.file_state if store is not None else None)
     except ConfigError as exc:
         _config_error(console, exc)
         return
@@ -200,6 +202,8 @@ def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
         errors = sum(p.is_error for p in f.problems)
         spans = f.replaces()
         period = "" if spans.empty else f"{str(spans['first'].min())[:10]} – {str(spans['last'].max())[:10]}"
+        if f.unchanged:
+            period = "redan inläst på samma sätt: hoppas över"
         table.add_row(f.name, f.source.id if f.source else "", KIND_LABELS_SV.get(f.kind, f.kind), period,
                       _int(0 if f.frame is None or f.has_errors else len(f.frame)), str(errors),
                       str(len(f.problems) - errors))
@@ -232,8 +236,8 @@ def _num(x: float) -> str:
     return format_number_sv(round(float(x), 1)).replace(" ", "\u00a0")
 
 
-def _existing_tables(url: str):
-    """What the store holds, or None when a SQLite store file does not exist yet (nothing loaded)."""
+def _existing_store(url: str):
+    """The store, or None when a SQLite store file does not exist yet (nothing loaded)."""
     from sqlalchemy.engine import make_url
 
     from etl.store import Store
@@ -241,7 +245,7 @@ def _existing_tables(url: str):
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).exists()):
         return None
-    return Store(url).read_tables()
+    return Store(url)
 
 
 @click.command()

@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "report": "cli.report:report",
     "serve": "cli.serve:serve",
     "user": "cli.users:user",
+    "init": "cli.setup:init",
+    "units": "cli.setup:units",
 }
 
 

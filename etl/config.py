@@ -87,8 +87,39 @@ PLAUSIBLE_MAX: dict[str, dict[str, float]] = {
 
 #: ``long``: one row per record; ``months_as_columns``: one column per month (value in the cells);
 #: ``transactions``: one row per circulation event (Koha ``statistics``-like), aggregated to months.
-Layout = Literal["long", "months_as_columns", "transactions"]
+#: ``cells``: a form (label -> value), one record per sheet, fields read from given cells.
+Layout = Literal["long", "months_as_columns", "transactions", "cells"]
 CounterMode = Literal["in", "in_out", "cumulative"]
+
+
+class MonthColumns(_Model):
+    """A group of month columns picked by a regular expression on the header: the group named
+    ``month`` holds the month (``april``, ``jan 2024``, ``2024-01``), an optional group ``year`` the
+    year.  Several groups are summed into one measure (main entrance + side entrance)."""
+
+    match: str
+
+    @field_validator("match")
+    @classmethod
+    def _has_month_group(cls, v: str) -> str:
+        import re
+
+        try:
+            rx = re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"ogiltigt reguljärt uttryck ({exc}); t.ex. \"huvudentré - (?P<month>.+)$\"") from None
+        if "month" not in rx.groupindex:
+            raise ValueError("uttrycket behöver en grupp (?P<month>…) som fångar månaden, t.ex. "
+                             "\"huvudentré - (?P<month>.+)$\"")
+        return v
+
+
+class CellRef(_Model):
+    """A form field found by its label: the value is in the same row, in ``column`` (a letter) or
+    else the first non-empty cell right of the label."""
+
+    label: str
+    column: str | None = Field(default=None, pattern=r"^[A-Za-z]{1,3}$")
 
 
 class Source(_Model):
@@ -133,6 +164,25 @@ class Source(_Model):
     value_field: str | None = None
     #: transactions: timestamps are UTC (Sierra ``transaction_gmt``) and are moved to local time.
     timestamps_utc: bool = False
+    #: The period each value covers (loans, visits): ``day``, ``month``, ``quarter`` or ``year``.
+    #: None = what the file says: a date column is days (loans: months), ``months_as_columns`` and
+    #: month cells are months, ``2023Q2`` quarters, a year alone years.  A declared grain coarsens
+    #: finer cells (dates in a monthly file are their months) and refuses coarser ones.
+    grain: Literal["day", "month", "quarter", "year"] | None = None
+    #: months_as_columns: pick the month columns by header pattern instead of by header alone;
+    #: several groups are summed into one measure.
+    month_columns: list[MonthColumns] = []
+    #: The year of the file taken from its name by a regular expression with a group (?P<year>…);
+    #: a ``{year}`` in ``pattern`` (``besok_{year}.xlsx``) does the same.
+    file_year: str | None = None
+    #: layout cells: field -> cell address ("B3") or {label: "Antal besök", column: C}.
+    cells: dict[str, str | CellRef] = {}
+    #: Read at most this many data rows / no row after this Excel row (notes under a table).
+    n_rows: int | None = Field(default=None, ge=1)
+    last_row: int | None = Field(default=None, ge=2)
+    #: Month names of another language, read through babel's locale data (``de`` reads "März");
+    #: Swedish and English names are always read.
+    locale: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -176,15 +226,66 @@ class Source(_Model):
         return self
 
     @model_validator(mode="after")
+    def _cells_layout(self) -> "Source":
+        import re
+
+        if self.layout == "cells" and not self.cells:
+            raise ValueError("layout: cells behöver cells: {fält: cell}, t.ex. cells: {visits: B3, year: "
+                             "{label: År}}")
+        if self.cells and self.layout != "cells":
+            raise ValueError("cells gäller bara layout: cells; ange layout: cells eller ta bort cells")
+        for fld, ref in self.cells.items():
+            if isinstance(ref, str) and not re.fullmatch(r"[A-Za-z]{1,3}[1-9]\d*", ref.strip()):
+                raise ValueError(f"cells.{fld}: {ref!r} är ingen celladress; skriv t.ex. B3 eller "
+                                 "{label: \"Antal besök\"}")
+        return self
+
+    @model_validator(mode="after")
     def _known_fields(self) -> "Source":
         allowed = RAW_FIELDS[self.kind]
-        for key in ("columns", "value_labels", "constants"):
+        for key in ("columns", "value_labels", "constants", "cells"):
             unknown = sorted(set(getattr(self, key)) - set(allowed))
             if unknown:
                 raise ValueError(
                     f"{key}: okända fält {unknown} för kind {self.kind}; tillåtna fält: "
                     + ", ".join(allowed)
                 )
+        return self
+
+    @field_validator("month_columns", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
+
+    @field_validator("file_year")
+    @classmethod
+    def _year_group(cls, v: str | None) -> str | None:
+        import re
+
+        if v is None:
+            return v
+        try:
+            rx = re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"ogiltigt reguljärt uttryck ({exc}); t.ex. \"besok_(?P<year>\\d{{4}})\"") from None
+        if "year" not in rx.groupindex:
+            raise ValueError("uttrycket behöver en grupp (?P<year>…), t.ex. \"_(?P<year>\\d{4})\\.xlsx$\"")
+        return v
+
+    @model_validator(mode="after")
+    def _grain_for_counts(self) -> "Source":
+        if self.grain is not None and self.kind not in ("loans", "visits"):
+            raise ValueError("grain gäller bara kind: loans och visits; ta bort nyckeln")
+        if self.grain == "day" and self.kind == "loans":
+            raise ValueError("utlån lagras per månad eller grövre: ange grain: month, quarter eller year")
+        if self.locale is not None:
+            from babel import Locale, UnknownLocaleError
+
+            try:
+                Locale.parse(self.locale.replace("-", "_"))
+            except (UnknownLocaleError, ValueError):
+                raise ValueError(f"okänt språk locale: {self.locale!r}; ange en språkkod som de, fi, "
+                                 "nb, da eller en") from None
         return self
 
     @model_validator(mode="after")
@@ -352,7 +453,7 @@ def store_url(settings: Settings | None = None, path: Path | None = None) -> str
 RAW_FIELDS: dict[str, tuple[str, ...]] = {
     "loans": tuple(COLUMNS["loans"])
     + ("unit", "year", "loans", "period", "measure", "date", "type", "borrower", "category"),
-    "visits": tuple(COLUMNS["visits"]) + ("unit", "time", "in", "out", "total", "sensor", "year", "month"),
+    "visits": tuple(COLUMNS["visits"]) + ("unit", "time", "in", "out", "total", "sensor", "year", "month", "period"),
     "events": tuple(COLUMNS["events"]) + ("unit", "time"),
     "opening_hours": tuple(COLUMNS["opening_hours"]) + ("unit",),
     "survey": tuple(COLUMNS["survey"]) + ("unit", "timestamp") + tuple(SURVEY_ITEMS),

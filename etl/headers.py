@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from etl.config import Source
+from etl.parse import parse_month
 from etl.problems import Problem
 from etl.read import RawSheet
 from etl.vocabulary import norm, vocabulary
@@ -106,14 +107,33 @@ def _personal(sheet: RawSheet, name: str, why: str) -> Problem:
     )
 
 
+def _suggest(found: list[str], kind: str, fields: tuple[str, ...]) -> list[str]:
+    """The header most likely meant for ``fields``, as ``[normalised header]`` (or ``[]``).
+
+    The vocabulary first: a header holding one of the field's known variants as a word (``Library
+    Branch`` for unit), from any kind's vocabulary; only then string distance, to the variants and
+    to the Swedish field name.  Month headers ("MARCH", "2024-01") are never suggested for another
+    field: in a wide sheet they are the values, not a misspelt unit column."""
+    vocab = vocabulary()
+    variants = {v for table in vocab.headers.values() for v, f in table.items() if f in fields}
+    month_fields = {"month", "period", "date"} & set(fields)
+    candidates = [norm(n) for n in found if month_fields or parse_month(n) is None]
+    for c in candidates:
+        words = set(re.split(r"[\s_\-/]+", c))
+        if c in variants or words & variants:
+            return [c]
+    for v in sorted(variants):
+        close = difflib.get_close_matches(v, candidates, n=1, cutoff=0.75)
+        if close:
+            return close
+    return difflib.get_close_matches(norm(FIELD_LABELS_SV.get(fields[0], fields[0])), candidates, n=1, cutoff=0.5)
+
+
 def missing_column(sheet: RawSheet, kind: str, fld: str, alternatives: tuple[str, ...] = ()) -> Problem:
     """Error for a required field no header matched: list the headers found, suggest the closest."""
     found = [n for n in sheet.names if n]
-    variants = [v for v, f in vocabulary().headers[kind].items() if f in (fld, *alternatives)]
+    close = _suggest(found, kind, (fld, *alternatives))
     by_norm = {norm(n): n for n in found}
-    close = difflib.get_close_matches(norm(FIELD_LABELS_SV.get(fld, fld)), list(by_norm), n=1, cutoff=0.5)
-    for v in variants:
-        close = close or difflib.get_close_matches(v, list(by_norm), n=1, cutoff=0.6)
     label = FIELD_LABELS_SV.get(fld, fld)
     alt = "".join(f" eller {FIELD_LABELS_SV.get(a, a)}" for a in alternatives)
     msg = f"Kolumn för {label}{alt} saknas. Hittade kolumner: {', '.join(found) or '(inga)'}."

@@ -200,7 +200,13 @@ def _split(file: str, sheet: str, top: int, grid: list[list[Any]], source: Sourc
     header_parts = [tuple(r[i] for r in parts_by_row) for i in range(width)]
     names = [next((p for p in reversed(parts) if p), "") for parts in header_parts]
     start = first + source.header_rows
-    body = grid[start:]
+    end = len(grid)
+    if source.n_rows is not None:  # a table with notes under it: stop reading at its last row
+        end = min(end, start + source.n_rows)
+    if source.last_row is not None:
+        end = min(end, source.last_row - top)
+    body = grid[start:max(end, start)]
+    lengths = lengths[:max(end, start)]
     if body and min(lengths[start:]) != width:
         body = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in body]
     # One 2-D object array (built in C, far faster than zip(*rows)); columns are views of it.

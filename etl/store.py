@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from etl.followup_store import FollowupStore, followup_metadata
 from etl.followup_store import now as _now
+from etl.grain import DATA_UNTIL_KINDS, data_until
 from etl.problems import Problem, to_frame
 from etl.tables import COLUMNS, KINDS, PERIOD_COLUMN, TRACE_COLUMNS, UNIT_COLUMNS, Tables
 
@@ -68,6 +69,8 @@ load_files_t = sa.Table(
     sa.Column("source_id", sa.String(200), nullable=False, default=""),
     sa.Column("kind", sa.String(40), nullable=False, default=""),
     sa.Column("content_hash", sa.String(64), nullable=False, index=True),
+    # The source definition and unit register the file was read with (NULL: loaded before v5).
+    sa.Column("config_hash", sa.String(64)),
     sa.Column("status", sa.String(20), nullable=False),  # stored, unchanged, rejected, unmatched, undone
     sa.Column("rows_added", sa.Integer, nullable=False, default=0),
     sa.Column("rows_replaced", sa.Integer, nullable=False, default=0),
@@ -155,8 +158,34 @@ def _v5(conn: Connection) -> None:
     followup_metadata.create_all(conn)
 
 
+def _v6(conn: Connection) -> None:
+    """Grain is data: loans and visits rows keep ``period_end`` and ``grain``.  Rows stored before
+    were months (loans) and days (visits): they get exactly that, nothing is guessed.  Stored files
+    remember the configuration they were read with (``load_files.config_hash``)."""
+    inspector = sa.inspect(conn)
+    if "config_hash" not in {c["name"] for c in inspector.get_columns("load_files")}:
+        conn.execute(sa.text('ALTER TABLE "load_files" ADD COLUMN config_hash VARCHAR(64)'))
+    for kind, grain in (("loans", "month"), ("visits", "day")):
+        have = {c["name"] for c in inspector.get_columns(kind)}
+        for column, sql_type in (("period_end", "DATE"), ("grain", "VARCHAR(200)")):
+            if column not in have:
+                conn.execute(sa.text(f'ALTER TABLE "{kind}" ADD COLUMN {column} {sql_type}'))
+        table = KIND_TABLES[kind]
+        start = table.c[PERIOD_COLUMN[kind]]
+        conn.execute(table.update().where(table.c.grain.is_(None)).values(grain=grain))
+        if grain == "day":
+            conn.execute(table.update().where(table.c.period_end.is_(None)).values(period_end=start))
+            continue
+        for (first,) in conn.execute(sa.select(start).distinct().where(table.c.period_end.is_(None))).all():
+            if first is None:
+                continue
+            d = _to_date(first)
+            end = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1) - dt.timedelta(days=1)
+            conn.execute(table.update().where(start == first, table.c.period_end.is_(None)).values(period_end=end))
+
+
 #: Ordered schema migrations; version = position + 1.  Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 #: ``Store.status()``'s unit for warnings about a file as a whole (no unit named).
 FILE_LEVEL = "(hela filen)"
@@ -337,6 +366,20 @@ class Store(FollowupStore):
             return conn.execute(sa.select(load_files_t.c.id).where(
                 load_files_t.c.content_hash == content_hash, load_files_t.c.status == "stored").limit(1)).first() is not None
 
+    def file_state(self, content_hash: str, config_hash: str) -> str:
+        """Whether a file with this content is stored, and read with the same configuration:
+        ``"unchanged"`` (same content, same source definition and units), ``"config_changed"`` (same
+        content, read with another configuration: it is to be read again), ``"config_unknown"``
+        (stored before the store remembered configurations: read again too) or ``"new"``."""
+        with self.engine.connect() as conn:
+            hashes = {h for (h,) in conn.execute(sa.select(load_files_t.c.config_hash).where(
+                load_files_t.c.content_hash == content_hash, load_files_t.c.status == "stored")).all()}
+        if not hashes:
+            return "new"
+        if config_hash in hashes:
+            return "unchanged"
+        return "config_changed" if hashes - {None} else "config_unknown"
+
     @contextmanager
     def _tx(self, conn: Connection | None) -> Iterator[Connection]:
         """``conn`` when given (the caller's transaction), else a new transaction of its own."""
@@ -356,15 +399,19 @@ class Store(FollowupStore):
 
     def record_file(self, load_id: int, file: str, *, source_id: str = "", kind: str = "", content_hash: str,
                     status: str, problems: list[Problem], frame: pd.DataFrame | None = None,
-                    conn: Connection | None = None) -> StoredFile:
+                    conn: Connection | None = None, config_hash: str | None = None,
+                    reread: bool = False) -> StoredFile:
         """Record a file of a load; with ``status == "stored"`` also replace and insert its rows, in
-        one transaction: ``conn``'s (the load's, see :meth:`transaction`) or one of its own."""
+        one transaction: ``conn``'s (the load's, see :meth:`transaction`) or one of its own.
+        ``reread``: the file is read again with a changed configuration: every current row it stored
+        before is replaced too, also those outside the periods and units it now has."""
         result = StoredFile(0, 0)
         with self._tx(conn) as conn:
             if status == "stored" and frame is not None:
-                result = self._replace(conn, load_id, kind, frame)
+                result = self._replace(conn, load_id, kind, frame, file if reread else None)
             conn.execute(load_files_t.insert().values(
                 load_id=load_id, file=file, source_id=source_id, kind=kind, content_hash=content_hash,
+                config_hash=config_hash,
                 status=status, rows_added=result.rows_added, rows_replaced=result.rows_replaced,
                 errors=sum(p.is_error for p in problems), warnings=sum(not p.is_error for p in problems)))
             if problems:
@@ -374,10 +421,14 @@ class Store(FollowupStore):
                      "message": p.message, "unit_id": p.unit_id} for p in problems])
         return result
 
-    def _replace(self, conn: Connection, load_id: int, kind: str, frame: pd.DataFrame) -> StoredFile:
+    def _replace(self, conn: Connection, load_id: int, kind: str, frame: pd.DataFrame,
+                 reread: str | None = None) -> StoredFile:
         table = KIND_TABLES[kind]
         unit_col, period_col = _unit_col(kind), PERIOD_COLUMN[kind]
         replaced = 0
+        if reread is not None:  # the file's own earlier rows, whatever they cover now
+            replaced += conn.execute(table.update().where(
+                table.c.source_file == reread, table.c.replaced_by.is_(None)).values(replaced_by=load_id)).rowcount
         if not frame.empty:
             spans = frame.groupby(unit_col, observed=True)[period_col].agg(["min", "max"])
             for unit, (lo, hi) in spans.iterrows():
@@ -617,19 +668,15 @@ class Store(FollowupStore):
         return removed
 
     def last_data_date(self) -> dt.date | None:
-        """The last date with data ("data t.o.m."): the last visit day or the end of the last loan month."""
-        visits, loans = KIND_TABLES["visits"], KIND_TABLES["loans"]
+        """"Data t.o.m." (:func:`etl.grain.data_until`): the last day the stored loans and visits
+        cover, each row by its own period end (a monthly row covers its whole month)."""
+        ends = {}
         with self.engine.connect() as conn:
-            v = conn.execute(sa.select(sa.func.max(visits.c.date)).where(visits.c.replaced_by.is_(None))).scalar()
-            m = conn.execute(sa.select(sa.func.max(loans.c.month)).where(loans.c.replaced_by.is_(None))).scalar()
-        dates = []
-        if v is not None:
-            dates.append(_to_date(v))
-        if m is not None:
-            first = _to_date(m)
-            nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-            dates.append(nxt - dt.timedelta(days=1))
-        return max(dates) if dates else None
+            for kind in DATA_UNTIL_KINDS:
+                t = KIND_TABLES[kind]
+                v = conn.execute(sa.select(sa.func.max(t.c.period_end)).where(t.c.replaced_by.is_(None))).scalar()
+                ends[kind] = _to_date(v) if v is not None else None
+        return data_until(ends)
 
 
 # ---------------------------------------------------------------------- helpers

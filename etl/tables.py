@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
+from etl.grain import frame_grain, frame_period_end
+
 #: Kinds of source data, in the order they are loaded and shown.
 KINDS: tuple[str, ...] = ("loans", "visits", "events", "opening_hours", "survey", "population")
 
@@ -43,13 +45,18 @@ COLUMNS: dict[str, dict[str, str]] = {
         "genre": "category",  # skonlitteratur, facklitteratur, ej_angivet
         "initial_loans": "Int64",  # KB Inilan199
         "renewals": "Int64",  # KB Omlan299; loans (Utlan399) = initial_loans + renewals
+        "period_end": "datetime64[s]",  # last day the row covers (month: month end; year: 31 Dec)
+        "grain": "category",  # month, quarter or year (see etl.grain)
     },
-    # One row per unit x day.  NaN visits = missing (counter outage), never 0.
+    # One row per unit x period (a day for door counters, a month, quarter or year for totals).
+    # NaN visits = missing (counter outage), never 0.
     "visits": {
-        "date": "datetime64[s]",
+        "date": "datetime64[s]",  # first day of the period
         "unit_id": "category",
         "visits": "float64",  # physical visits (KB Besok01), already halved for in+out counters
         "estimated": "bool",  # True for estimated values (bookmobile sample weeks)
+        "period_end": "datetime64[s]",  # last day the row covers (a day: the day itself)
+        "grain": "category",  # day, month, quarter or year (see etl.grain)
     },
     # One row per event occasion (KB counts occasions; participants are our own addition).
     "events": {
@@ -154,6 +161,8 @@ def loans_total(loans: pd.DataFrame) -> pd.Series:
 def conform(kind: str, df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with exactly the canonical columns of ``kind`` (plus any trace columns), cast."""
     out = pd.DataFrame(index=df.index)
+    if kind in ("loans", "visits") and len(df) and ("grain" not in df or "period_end" not in df):
+        df = df.assign(grain=frame_grain(kind, df), period_end=frame_period_end(kind, df))
     for col, dtype in COLUMNS[kind].items():
         out[col] = df[col].astype(dtype) if col in df else pd.Series(dtype=dtype, index=df.index)
     for col in TRACE_COLUMNS:

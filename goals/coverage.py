@@ -12,6 +12,9 @@ October) is not treated as incomplete but followed up year to date through the l
 t.o.m. 2026-10-31".  A unit missing a month inside those months still makes it incomplete.  Survey indicators are complete when the year's wave has answers; when the
 period's year has no wave yet, the follow-up shows the previous year's wave (value, comparison and
 that year's target) with the note "senaste enkät …" (trends never do).
+
+Completeness is judged at the data's own grain: a quarterly or yearly row is data for every month it
+covers, and a period that cuts such a row has no value ("årsdata: ingen uppgift per tertial").
 """
 
 from __future__ import annotations
@@ -21,12 +24,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from etl.grain import GRAIN_DATA_SV
 from goals.periods import MONTHS_SV, Period, month_index, parse_period
 from goals.plan import Indicator
 from goals.selection import Selection
 
 if TYPE_CHECKING:
     from goals.model import Model
+
+#: How a note names the follow-up period a coarser grain (etl.grain) cannot be split into.
+_PERIOD_NOUN_SV = {"month": "månad", "quarter": "kvartal", "tertial": "tertial", "ytd": "del av året", "year": "år"}
 
 
 class CoverageMixin:
@@ -77,7 +84,39 @@ class CoverageMixin:
                 more = f" m.fl. ({len(parts)} st)" if len(parts) > 3 else ""
                 notes[i] = (*common, "ofullständig period: data saknas för " + ", ".join(parts[:3]) + more)
             complete &= ~sel_missing
+        split, why = self._split_batch(table, period)
+        for i in np.flatnonzero(split):
+            notes[i] = (why[i],)
+        complete &= ~split
         return True, complete, notes
+
+    def _split_batch(self: "Model", table: str, period: Period) -> tuple[np.ndarray, list[str]]:
+        """Per selection: whether one of its units has a quarterly or yearly row that ``period``
+        cuts (a tertial of yearly data), and the note saying so ("årsdata: ingen uppgift per
+        tertial").  Such a value is not computed: splitting a total over months would invent it."""
+        key = (table, period.year, period.first_month, period.last_month)
+        if key in self._split:
+            return self._split[key]
+        n_sel = len(self.all_selections)
+        split, why = np.zeros(n_sel, dtype=bool), [""] * n_sel
+        cs = self.coarse.get(table)
+        if cs is not None and cs.any():
+            g = self.grid
+            lo = month_index(period.year, period.first_month) - g.m0
+            hi = month_index(period.year, period.last_month) - g.m0
+            u, c = np.nonzero(cs)
+            end = c + cs[u, c] - 1
+            cut = ((c < lo) & (end >= lo)) | ((c <= hi) & (end > hi))
+            widest = np.zeros(len(g.unit_ids), dtype=np.int64)
+            np.maximum.at(widest, u[cut], cs[u, c][cut])
+            split = self.membership @ (widest > 0) > 0
+            span = (self.membership * widest[None, :]).max(axis=1)
+            noun = _PERIOD_NOUN_SV.get(period.kind, "period")
+            for i in np.flatnonzero(split):
+                grain = "year" if span[i] >= 12 else "quarter"
+                why[i] = f"{GRAIN_DATA_SV[grain]}: ingen uppgift per {noun}"
+        self._split[key] = (split, why)
+        return split, why
 
     def last_data_date_of(self: "Model", table: str) -> pd.Timestamp:
         return self.last_data_date_of_month(self.data_last[table])  # type: ignore[arg-type]

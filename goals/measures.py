@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etl.grain import GRAIN_MONTHS, frame_grain
 from etl.tables import SURVEY_ITEMS, Tables, loans_total
 from goals.plan import NKI_ITEMS, FilterSpec, FilterValue, Measure
 
@@ -107,8 +108,15 @@ def _accumulate(grid: Grid, uix: np.ndarray, mcode: np.ndarray, weights: np.ndar
     return flat.reshape(grid.shape)
 
 
+def _spans(df: pd.DataFrame, kind: str) -> np.ndarray:
+    """Months each loans or visits row covers (a day or month: 1, a quarter: 3, a year: 12)."""
+    grain = frame_grain(kind, df).to_numpy(dtype=object)
+    return np.array([GRAIN_MONTHS.get(str(g), 1) for g in grain], dtype=np.int64)
+
+
 def presence(grid: Grid, tables: Tables, kind: str) -> np.ndarray:
-    """Bool unit × month: the unit has data of ``kind`` in the month (visits: a non-missing day)."""
+    """Bool unit × month: the unit has data of ``kind`` in the month (visits: a non-missing day).
+    A quarterly or yearly row is data for every month it covers."""
     df = getattr(tables, kind)
     if not len(df):
         return np.zeros(grid.shape, dtype=bool)
@@ -116,7 +124,34 @@ def presence(grid: Grid, tables: Tables, kind: str) -> np.ndarray:
     w = np.ones(len(df))
     if kind == "visits":
         w = np.where(df["visits"].isna().to_numpy(), np.nan, 1.0)
-    return _accumulate(grid, grid.unit_index(df["unit_id"]), _month_codes(df[col]), w) > 0
+    uix, mcode = grid.unit_index(df["unit_id"]), _month_codes(df[col])
+    out = _accumulate(grid, uix, mcode, w) > 0
+    if kind in ("loans", "visits"):
+        span = _spans(df, kind)
+        for k in range(1, int(span.max())):
+            more = span > k
+            out |= _accumulate(grid, uix[more], mcode[more] + k, w[more]) > 0
+    return out
+
+
+def coarse_spans(grid: Grid, tables: Tables, kind: str) -> np.ndarray:
+    """Int unit × month: where a quarterly or yearly row of ``kind`` starts, the months it covers
+    (the largest when several); 0 elsewhere.  A value over months that cut such a row cannot be
+    computed without inventing how the total splits (see ``Model``)."""
+    out = np.zeros(grid.shape, dtype=np.int64)
+    df = getattr(tables, kind)
+    if kind not in ("loans", "visits") or not len(df):
+        return out
+    span = _spans(df, kind)
+    coarse = span > 1
+    if not coarse.any():
+        return out
+    col = "month" if kind == "loans" else "date"
+    uix = grid.unit_index(df["unit_id"])[coarse]
+    midx = _month_codes(df[col])[coarse] - grid.m0
+    ok = (uix >= 0) & (midx >= 0) & (midx < grid.n_months)
+    np.maximum.at(out, (uix[ok], midx[ok]), span[coarse][ok])
+    return out
 
 
 def _time_minutes(s: pd.Series) -> np.ndarray:

@@ -32,8 +32,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.grain import DATA_UNTIL_KINDS, data_until, frame_period_end
 from etl.tables import Tables
 from goals.measures import (
+    coarse_spans,
     MONTHLY_KINDS,
     DistinctRows,
     Grid,
@@ -136,6 +138,7 @@ class Model(CoverageMixin, ForecastMixin):
         self.data_last: dict[str, int | None] = {}
         self.unit_first: dict[str, np.ndarray] = {}
         self.calendar_count: dict[str, np.ndarray] = {}
+        self.coarse: dict[str, np.ndarray] = {}  # quarterly/yearly rows: months covered, at their start
         for kind in MONTHLY_KINDS:
             if kind == "opening_hours":
                 oh = tables.opening_hours
@@ -151,6 +154,7 @@ class Model(CoverageMixin, ForecastMixin):
             self.data_first[kind] = int(cols[0]) + g.m0 if len(cols) else None
             self.data_last[kind] = int(cols[-1]) + g.m0 if len(cols) else None
             if kind in MONTHLY_SERIES:  # events: a month without occasions is a real zero
+                self.coarse[kind] = coarse_spans(g, tables, kind)
                 self.present[kind] = p
                 self.unit_first[kind] = np.where(p.any(axis=1), p.argmax(axis=1), g.n_months)
                 # years with data per unit and calendar month (a bookmobile that never runs in
@@ -165,6 +169,7 @@ class Model(CoverageMixin, ForecastMixin):
         self._calibrations: dict[tuple[int, int], Any] = {}
         self._pop_values: dict[tuple, tuple[np.ndarray, list[tuple[str, ...]]]] = {}
         self._coverage: dict[tuple, tuple[bool, np.ndarray, list[tuple[str, ...]]]] = {}
+        self._split: dict[tuple, tuple[np.ndarray, list[str]]] = {}
         self._selections: dict[str, Selection] = {}
         self._selection_pos: dict[str, int] = {}
         self._units: pd.DataFrame | None = None
@@ -202,12 +207,14 @@ class Model(CoverageMixin, ForecastMixin):
 
     # ------------------------------------------------------------------ data range
     def last_data_date(self) -> pd.Timestamp | None:
-        """The last day of the last month with loans, visits or events ("data t.o.m.")."""
-        lasts = [self.data_last[k] for k in ("loans", "visits", "events") if self.data_last.get(k) is not None]
-        if not lasts:
-            return None
-        y, m = divmod(max(lasts), 12)
-        return pd.Timestamp(year=y, month=m + 1, day=1) + pd.offsets.MonthEnd(0)
+        """"Data t.o.m." (:func:`etl.grain.data_until`, the rule the store uses too): the last day
+        the loans and visits cover, each row by its own period end."""
+        ends = {}
+        for kind in DATA_UNTIL_KINDS:
+            df = getattr(self.tables, kind)
+            ends[kind] = frame_period_end(kind, df).max() if len(df) else None
+        last = data_until(ends)
+        return pd.Timestamp(last) if last is not None else None
 
     def years(self) -> list[int]:
         """Years with data (loans, visits, events or survey)."""
@@ -368,6 +375,9 @@ class Model(CoverageMixin, ForecastMixin):
             for key, nt in zip(keys, notes):
                 self._values[key] = Value(notes=nt)
             return
+        split = self._split_batch(d.measure.table, period)[0]
+        if c.den_table and c.den_table != d.measure.table:
+            split = split | self._split_batch(c.den_table, period)[0]
         g = self.grid
         ms = g.month_slice(month_index(period.year, period.first_month), month_index(period.year, period.last_month))
         assert c.num is not None
@@ -387,7 +397,9 @@ class Model(CoverageMixin, ForecastMixin):
             den = np.ones(len(sels))
         for i, key in enumerate(keys):
             dn = float(den[i])
-            if _isnan(dn):
+            if split[i]:
+                v = Value(complete=False, has_data=True, notes=notes[i])
+            elif _isnan(dn):
                 v = Value(complete=bool(complete[i]), has_data=True, notes=notes[i], count=float(num[i]))
             elif dn == 0:
                 v = Value(complete=bool(complete[i]), has_data=True, notes=notes[i] + ["nämnaren är 0"], count=float(num[i]))
@@ -411,6 +423,9 @@ class Model(CoverageMixin, ForecastMixin):
             notes += [n for n in n2 if n not in notes]
             if not h2:
                 return Value(complete=False, notes=notes)
+        pos = self._selection_pos[sel.key]
+        if any(self._split_batch(t, period)[0][pos] for t in {table, c.den_table} if t):
+            return Value(complete=False, has_data=True, notes=notes)
         g = self.grid
         ix = sel.index
         ms = g.month_slice(month_index(period.year, period.first_month), month_index(period.year, period.last_month))

@@ -46,7 +46,6 @@ from etl.anomalies.rules import (
     partial_periods,
     units_without_opening_hours,
 )
-
 from etl.anomalies.thresholds import (
     DEFAULT_RULES_PATH,
     RULES_FILE_NAME,

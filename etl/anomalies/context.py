@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl.anomalies.thresholds import AnomalyRules, default_rules
+from etl.grain import frame_grain
 from etl.schedule import combine_opening_hours, open_status, swedish_holidays
 from etl.tables import Tables, loans_total
+
 
 def _month_index(dates: pd.Series) -> pd.Series:
     """Months as consecutive integers (year * 12 + month - 1)."""
@@ -84,6 +86,8 @@ def _monthly_values(kind: str, df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
     period = "month" if kind == "loans" else "date"
     d = df.dropna(subset=[period, "unit_id"])
+    if kind in ("loans", "visits"):  # quarterly and yearly totals have no monthly value to compare
+        d = d[frame_grain(kind, d).isin(["day", "month"]).to_numpy()]
     if kind == "loans":
         val = loans_total(d)
         missing = pd.Series(0, index=d.index)
@@ -131,6 +135,8 @@ def _daily_visits(
     new: pd.DataFrame | None, old: pd.DataFrame | None, opening_hours: pd.DataFrame, rules: AnomalyRules
 ) -> pd.DataFrame:
     cols = ["unit_id", "date", "visits", "estimated", "is_new", *_TRACE]
+    if new is not None and not new.empty:  # the daily rules act on daily data only
+        new = new[frame_grain("visits", new).eq("day").to_numpy()]
     if new is None or new.empty:
         frame = pd.DataFrame(
             {
@@ -148,6 +154,7 @@ def _daily_visits(
         lo, hi = n["date"].min() - pad, n["date"].max() + pad
         parts = [n]
         if old is not None and not old.empty:
+            old = old[frame_grain("visits", old).eq("day").to_numpy()]
             o = old[old["unit_id"].isin(n["unit_id"].unique()) & old["date"].between(lo, hi)]
             o = o[~o.set_index(["unit_id", "date"]).index.isin(n.set_index(["unit_id", "date"]).index)]
             parts.insert(0, o.assign(is_new=False))

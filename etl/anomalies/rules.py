@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 
 from etl.anomalies.context import _TRACE, Context, _month_index, _month_start
+from etl.grain import frame_grain
 from etl.schedule import open_status, swedish_holidays
 from etl.tables import loans_total
+
 
 # --------------------------------------------------------------------------- rules
 def _open_day_sequence(v: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -255,9 +257,10 @@ def partial_periods(ctx: Context) -> pd.DataFrame:
     loans = ctx.new.get("loans")
     if loans is not None and not loans.empty:
         m = ctx.monthly["loans"]
-        lo = loans.dropna(subset=["month"]).assign(t=lambda d: _month_index(d["month"]))
+        lo = loans.dropna(subset=["month"])
+        lo = lo[frame_grain("loans", lo).eq("month").to_numpy()].assign(t=lambda d: _month_index(d["month"]))
         lo["value"] = loans_total(lo)
-        for file, f in lo.groupby("file", sort=True):
+        for file, f in (lo.groupby("file", sort=True) if not lo.empty else ()):
             last = int(f["t"].max())
             cur = f[f["t"] == last]
             units = sorted(cur["unit_id"].unique())

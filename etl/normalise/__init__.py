@@ -18,7 +18,7 @@ from etl.config import Source
 from etl.headers import map_columns
 from etl.normalise.common import Ctx
 from etl.normalise.events import normalise_events
-from etl.normalise.layout import drop_totals, melt_months
+from etl.normalise.layout import drop_totals, form_cells, melt_months
 from etl.normalise.loans import normalise_loans
 from etl.normalise.opening_hours import normalise_opening_hours
 from etl.normalise.population import normalise_population, parse_age_band
@@ -55,10 +55,25 @@ class NormalisedSheet:
 
 
 def normalise(sheet: RawSheet, source: Source, units: UnitIndex,
-              opening_hours: pd.DataFrame | None = None) -> tuple[NormalisedSheet, list[Problem]]:
-    """The tidy table for ``sheet`` and the problems found."""
+              opening_hours: pd.DataFrame | None = None, *, outages: bool = True
+              ) -> tuple[NormalisedSheet, list[Problem]]:
+    """The tidy table for ``sheet`` and the problems found.  ``outages``: whether daily visits of
+    0 or blank on an open day are marked missing (the ``counter_outage`` rule's ``enabled``)."""
+    if source.layout == "cells":
+        ctx = Ctx(sheet, source, {})
+        ctx.outages = outages
+        ctx.problems += sheet.problems
+        form = form_cells(sheet, source, ctx)
+        out = NORMALISERS[source.kind](form, ctx, units, opening_hours) if form is not None else None
+        if out is None:
+            return _result(empty(source.kind), ctx), ctx.finish()
+        out["source_file"], out["source_sheet"] = sheet.file, sheet.sheet
+        result = conform(source.kind, out)
+        problems = ctx.finish()
+        return _result(result, ctx), problems
     cmap = map_columns(sheet, source.kind, source)
     ctx = Ctx(sheet, source, {f: sheet.names[i] for f, i in cmap.fields.items()})
+    ctx.outages = outages
     ctx.problems += sheet.problems + cmap.problems
     df = pd.DataFrame({f: pd.Series(sheet.columns[i], dtype=object) for f, i in cmap.fields.items()})
     df["_row"] = sheet.rows

@@ -4,6 +4,7 @@ every kind uses (numbers, dates, months, unit names, value labels, required fiel
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -11,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 from etl.config import Source
+from etl.grain import GRAIN_NOUN_SV, GRAINS, month_names, parse_period, truncate
 from etl.headers import FIELD_LABELS_SV, missing_column
 from etl.parse import (NUM_BOOL, NUM_NONFINITE, NUM_OK, NUM_TEXT, ambiguous_date_message, ambiguous_number_message,
-                       is_blank, numbers, parse_month, read_dates, read_numbers)
+                       is_blank, numbers, read_dates, read_numbers)
 from etl.problems import Problem
 from etl.read import RawSheet
 from etl.units import UnitIndex
 from etl.vocabulary import norm, vocabulary
-
 
 #: At most this many records per problem code and column; the rest are summarised in one record.
 MAX_PER_COLUMN = 20
@@ -51,6 +52,9 @@ class Ctx:
         self._text_numbers: tuple[int, Any] = (0, None)
         #: Excel rows with an error, also those a grouped record only lists (validate skips them).
         self.failed_rows: set[int] = set()
+        #: Mark counter outages (0 or blank on an open day) as missing: the counter_outage rule of
+        #: anomaly_rules.yaml; off, a 0 is stored as 0.
+        self.outages = True
 
     def col(self, fld: str) -> str:
         return self.columns.get(fld, FIELD_LABELS_SV.get(fld, fld))
@@ -252,29 +256,81 @@ def parse_dates(df: pd.DataFrame, fld: str, ctx: Ctx) -> np.ndarray:
     return col.values
 
 
-def parse_months(df: pd.DataFrame, ctx: Ctx) -> np.ndarray | None:
-    """First day of the month for each row, from month (+ year), period or date."""
-    if "month" in df and df["month"].dtype.kind == "M":
-        return df["month"].to_numpy().astype("datetime64[s]")
-    if "month" in df or "period" in df:
+_GRAIN_RANK = {g: i for i, g in enumerate(GRAINS)}
+
+
+def parse_periods(df: pd.DataFrame, ctx: Ctx, finest: str = "day") -> tuple[np.ndarray, np.ndarray] | None:
+    """First day and grain of each row's period, from month (+ year), period, date or a year alone
+    (see :func:`etl.grain.parse_period`).  Periods finer than ``finest`` (loans: month) or than the
+    source's declared ``grain`` are widened to it; a coarser one than declared is an error.
+    None when the sheet has no period field."""
+    declared = ctx.source.grain
+    floor = declared or finest
+    n = len(df)
+    if finest == "day" and "date" in df:  # visits: a date column wins over a month column
+        start = parse_dates(df, "date", ctx).astype("datetime64[D]").astype("datetime64[s]")
+        grain = np.full(n, "day", dtype=object)
+    elif "month" in df and df["month"].dtype.kind == "M":  # months as columns: melted
+        start = df["month"].to_numpy().astype("datetime64[s]")
+        grain = np.full(n, "month", dtype=object)
+    elif "month" in df or "period" in df:
         fld = "month" if "month" in df else "period"
-        years = numbers(df["year"].tolist())[0] if "year" in df else np.full(len(df), np.nan)
-        out = np.full(len(df), np.datetime64("NaT"), dtype="datetime64[s]")
-        bad = np.zeros(len(df), dtype=bool)
+        years = numbers(df["year"].tolist())[0] if "year" in df else np.full(n, np.nan)
+        names = month_names(ctx.source.locale)
+        start = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+        grain = np.full(n, None, dtype=object)
+        bad = np.zeros(n, dtype=bool)
+        cache: dict[tuple[Any, float], tuple[dt.date, str] | None] = {}
         for i, v in enumerate(df[fld].tolist()):
-            parsed = parse_month(v)
-            year = parsed[0] if parsed and parsed[0] is not None else (None if np.isnan(years[i]) else int(years[i]))
-            if parsed is None or year is None:
+            key = (v if isinstance(v, str) else repr(v), years[i])
+            if key not in cache:
+                cache[key] = parse_period(v, names=names, year=None if np.isnan(years[i]) else int(years[i]),
+                                          date_format=ctx.source.date_format)
+            parsed = cache[key]
+            if parsed is None:
                 bad[i] = True
                 continue
-            out[i] = np.datetime64(f"{year:04d}-{parsed[1]:02d}-01")
-        ctx.cells("fel", "bad_date", "Månaden går inte att tolka. Skriv den som ÅÅÅÅ-MM (t.ex. 2024-03) "
-                  "eller ange året i en kolumn År.", df, bad, fld)
-        return out
-    if "date" in df:
-        days = parse_dates(df, "date", ctx)
-        return days.astype("datetime64[M]").astype("datetime64[s]")
-    return None
+            day, g = parsed
+            if fld == "month" and g == "day":
+                g = "month"  # a date in a month column is its month
+            start[i] = np.datetime64(day, "s")
+            grain[i] = g
+        if fld == "month":
+            msg = "Månaden går inte att tolka. Skriv den som ÅÅÅÅ-MM (t.ex. 2024-03) eller ange året i en kolumn År."
+        else:
+            msg = ("Perioden går inte att tolka. Skriv den som ÅÅÅÅ-MM (2024-03), ÅÅÅÅQ1–Q4 (2024Q1), ÅÅÅÅ "
+                   "(2024) eller ett datum.")
+        ctx.cells("fel", "bad_date", msg, df, bad, fld)
+    elif "date" in df:
+        start = parse_dates(df, "date", ctx)
+        start = start.astype("datetime64[D]").astype("datetime64[s]")
+        grain = np.full(n, "day", dtype=object)
+    elif "year" in df:
+        years, bad, _ = numbers(df["year"].tolist())
+        bad |= ~np.isnan(years) & ((years < 1900) | (years > 2200) | (years % 1 != 0))
+        ctx.cells("fel", "bad_date", "Året går inte att tolka; skriv det som fyra siffror (2024).", df, bad, "year")
+        start = np.array([f"{int(y):04d}-01-01" if not (np.isnan(y) or b) else "NaT" for y, b in zip(years, bad)],
+                         dtype="datetime64[s]")
+        grain = np.array([None if np.isnat(x) else "year" for x in start], dtype=object)
+    else:
+        return None
+    # Widen periods finer than the floor; refuse periods coarser than a declared grain.
+    rank = np.array([_GRAIN_RANK.get(g, -1) if g is not None else -1 for g in grain])
+    widen = (rank >= 0) & (rank < _GRAIN_RANK[floor])
+    if widen.any():
+        for k in np.flatnonzero(widen):
+            start[k] = np.datetime64(truncate(start[k].astype(dt.datetime).date(), floor), "s")
+            grain[k] = floor
+    if declared is not None:
+        coarse = rank > _GRAIN_RANK[declared]
+        if coarse.any():
+            fld = next(f for f in ("month", "period", "date", "year") if f in df)
+            ctx.cells("fel", "bad_date", f"Perioden är grövre än källans grain: {declared} "
+                      f"({GRAIN_NOUN_SV[declared]}). Ta bort grain ur sources.yaml eller rätta perioden.",
+                      df, coarse, fld)
+            start[coarse] = np.datetime64("NaT")
+            grain[coarse] = None
+    return start, grain
 
 
 def resolve_units(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, days: np.ndarray) -> np.ndarray:

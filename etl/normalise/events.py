@@ -9,11 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.normalise.common import Ctx, parse_dates, map_labels, parse_numbers, require, resolve_units
+from etl.normalise.common import Ctx, map_labels, parse_dates, parse_numbers, require, resolve_units
 from etl.parse import is_blank
 from etl.units import UnitIndex
 from etl.vocabulary import norm, vocabulary
-
 
 _KB_CODE = re.compile(r"(?:publ)?\s*(\d{3})")
 

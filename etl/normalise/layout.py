@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from etl.config import Source
+from etl.grain import month_names, parse_month_header
 from etl.headers import ColumnMap
 from etl.normalise.common import DEFAULT_VALUE_FIELD, TOTALS_FIELDS, Ctx, blank_mask, map_labels
-from etl.parse import numbers, parse_month
+from etl.parse import numbers
 from etl.read import RawSheet
 from etl.vocabulary import norm, vocabulary
 
@@ -41,13 +42,29 @@ def drop_totals(df: pd.DataFrame, cmap: ColumnMap, sheet: RawSheet, source: Sour
     return df.loc[~mask].reset_index(drop=True)
 
 
-def melt_months(df: pd.DataFrame, cmap: ColumnMap, sheet: RawSheet, source: Source,
-                 ctx: Ctx) -> pd.DataFrame | None:
-    """One row per (row, month column); the cell value goes to ``_value``, the month to ``month``."""
+def _month_columns(cmap: ColumnMap, sheet: RawSheet, source: Source, ctx: Ctx) -> list[tuple[int, int | None, int]]:
+    """(column index, year or None, month) of each month column.  Without ``month_columns``: the
+    columns no field claimed whose header is a month (totals columns dropped with a warning); with
+    it: the columns whose header matches one of its patterns, the month (and year) from the groups.
+    Columns of several groups for the same month are summed later, when rows are aggregated."""
+    names = month_names(source.locale)
+    out: list[tuple[int, int | None, int]] = []
+    if source.month_columns:
+        claimed = set(cmap.fields.values()) | set(cmap.dropped)
+        for group in source.month_columns:
+            rx = re.compile(group.match, re.IGNORECASE)
+            for i, name in enumerate(sheet.names):
+                if i in claimed or not (m := rx.search(str(name))):
+                    continue
+                parsed = parse_month_header(m["month"].strip(), names)
+                if parsed is None:
+                    continue
+                year = int(m["year"]) if m.groupdict().get("year") else parsed[0]
+                out.append((i, year, parsed[1]))
+        return out
     totals = vocabulary().totals
-    month_cols: list[tuple[int, int | None, int]] = []
     for i in cmap.unrecognised:
-        parsed = parse_month(sheet.names[i])
+        parsed = parse_month_header(sheet.names[i], names)
         if parsed is None:
             if norm(sheet.names[i]) in totals or norm(sheet.names[i]) in {"helar", "hela aret", "ar totalt"}:
                 ctx.add("varning", "totals_row", "Summeringskolumnen togs bort (räknas inte två gånger).",
@@ -58,11 +75,24 @@ def melt_months(df: pd.DataFrame, cmap: ColumnMap, sheet: RawSheet, source: Sour
             for part in sheet.header_parts[i][:-1]:
                 if re.fullmatch(r"\d{4}", part.strip()):
                     year = int(part)
-        month_cols.append((i, year, month))
+        out.append((i, year, month))
+    return out
+
+
+def melt_months(df: pd.DataFrame, cmap: ColumnMap, sheet: RawSheet, source: Source,
+                 ctx: Ctx) -> pd.DataFrame | None:
+    """One row per (row, month column); the cell value goes to ``_value``, the month to ``month``."""
+    month_cols = _month_columns(cmap, sheet, source, ctx)
     if not month_cols:
-        ctx.add("fel", "missing_column", "Inga månadskolumner hittades (t.ex. jan, Januari, 2024-01). "
-                f"Hittade kolumner: {', '.join(n for n in sheet.names if n)}. Kontrollera header_rows "
-                "och layout i sources.yaml.", sheet.header_row, "månad")
+        if source.month_columns:
+            patterns = ", ".join(repr(g.match) for g in source.month_columns)
+            ctx.add("fel", "missing_column", f"Inga kolumner passar month_columns ({patterns}). Hittade "
+                    f"kolumner: {', '.join(n for n in sheet.names if n)}. Rätta uttrycket i sources.yaml.",
+                    sheet.header_row, "månad")
+        else:
+            ctx.add("fel", "missing_column", "Inga månadskolumner hittades (t.ex. jan, Januari, 2024-01). "
+                    f"Hittade kolumner: {', '.join(n for n in sheet.names if n)}. Kontrollera header_rows "
+                    "och layout i sources.yaml.", sheet.header_row, "månad")
         return None
     # The rows left after dropping totals, located in the sheet through their Excel row number.
     pos = np.searchsorted(sheet.rows, df["_row"].to_numpy())
@@ -101,3 +131,66 @@ def melt_months(df: pd.DataFrame, cmap: ColumnMap, sheet: RawSheet, source: Sour
         out["_field"] = source.value_field or DEFAULT_VALUE_FIELD.get(source.kind, "_value")
     ctx.columns.setdefault("_value", "månadskolumn")
     return out
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _column_letters(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def form_cells(sheet: RawSheet, source: Source, ctx: Ctx) -> pd.DataFrame | None:
+    """``layout: cells``: one record from a form sheet, each field from its cell (``B3``) or from
+    the cell beside its label.  The problems name the cell (``B3``) as the column."""
+    grid: dict[int, list] = {sheet.header_row: list(sheet.names)}
+    for j, r in enumerate(sheet.rows):
+        grid[int(r)] = [c[j] for c in sheet.columns]
+    width = len(sheet.names)
+    labels: dict[str, tuple[int, int]] = {}
+    for r, cells in grid.items():
+        for i, v in enumerate(cells):
+            if isinstance(v, str) and v.strip():
+                labels.setdefault(norm(v), (r, i))
+    record: dict[str, object] = {}
+    rows: list[int] = []
+    ok = True
+    for fld, ref in source.cells.items():
+        if isinstance(ref, str):
+            m = re.fullmatch(r"([A-Za-z]{1,3})(\d+)", ref.strip())
+            assert m is not None  # checked in etl.config
+            r, i = int(m[2]), _column_index(m[1])
+        else:
+            hit = labels.get(norm(ref.label))
+            if hit is None:
+                ctx.add("fel", "missing_column", f"Etiketten {ref.label!r} finns inte i bladet. Rätta "
+                        f"cells.{fld} i sources.yaml (etiketten ska stå som i blanketten).", sheet.header_row,
+                        ref.label)
+                ok = False
+                continue
+            r, label_col = hit
+            if ref.column is not None:
+                i = _column_index(ref.column)
+            else:
+                row = grid.get(r, [])
+                i = next((k for k in range(label_col + 1, width) if not blank_mask([row[k]])[0]), label_col + 1)
+        value = grid.get(r, [""] * width)[i] if i < width else ""
+        record[fld] = value
+        ctx.columns[fld] = f"{_column_letters(i)}{r}"
+        rows.append(r)
+    if not ok:
+        return None
+    for fld, value in source.constants.items():
+        record.setdefault(fld, value)
+    df = pd.DataFrame({f: pd.Series([v], dtype=object) for f, v in record.items()})
+    df["_row"] = min(rows) if rows else sheet.header_row
+    return df

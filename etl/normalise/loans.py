@@ -8,7 +8,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.normalise.common import Ctx, report_duplicates, map_labels, parse_months, parse_numbers, require, resolve_units, values_into_fields, column_name
+from etl.grain import period_end
+from etl.normalise.common import (
+    Ctx,
+    column_name,
+    map_labels,
+    parse_numbers,
+    parse_periods,
+    report_duplicates,
+    require,
+    resolve_units,
+    values_into_fields,
+)
 from etl.spans import month_runs
 from etl.units import UnitIndex
 from etl.vocabulary import vocabulary
@@ -17,13 +28,13 @@ from etl.vocabulary import vocabulary
 def normalise_loans(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, _: Any) -> pd.DataFrame | None:
     df = values_into_fields(df, ("initial_loans", "renewals", "loans"), ctx)
     ok = require(df, ctx, ("unit", "unit_id"))
-    ok &= require(df, ctx, ("month", "period", "date"))
+    ok &= require(df, ctx, ("month", "period", "date", "year"))
     ok &= require(df, ctx, ("media_type",))
     ok &= require(df, ctx, ("audience",))
     ok &= require(df, ctx, ("initial_loans", "loans"))
     if not ok:
         return None
-    month = parse_months(df, ctx)
+    month, grain = parse_periods(df, ctx, finest="month")  # type: ignore[misc]
     vocab = vocabulary().value_labels
     out = pd.DataFrame({
         "month": month,
@@ -32,6 +43,7 @@ def normalise_loans(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, _: Any) -> pd.
         "audience": map_labels(df, "audience", ctx, vocab["audience"]),
         "genre": map_labels(df, "genre", ctx, vocab["genre"]) if "genre" in df else "ej_angivet",
         "_row": df["_row"].to_numpy(),
+        "grain": grain,
     })
     for f in ("initial_loans", "renewals", "loans"):
         if f in df:
@@ -47,12 +59,14 @@ def normalise_loans(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, _: Any) -> pd.
     grouped = out[good].groupby(list(_LOAN_KEY), observed=True, sort=False, dropna=True)
     agg = grouped[["initial_loans", "renewals", "loans"]].sum(min_count=1)
     agg["source_row"] = grouped["_row"].min()
+    agg["grain"] = grouped["grain"].first()
     agg = agg.reset_index()
     agg = _without_initial_loans(agg, out, df, ctx)
     initial = agg["initial_loans"].where(agg["initial_loans"].notna(),
                                          agg["loans"] - agg["renewals"].fillna(0))
     agg["initial_loans"] = initial.round().astype("Int64")
     agg["renewals"] = agg["renewals"].round().astype("Int64")
+    agg["period_end"] = period_end(agg["month"].to_numpy(), agg["grain"].to_numpy())
     return agg
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.normalise.common import Ctx, parse_dates, map_labels, require, resolve_units
+from etl.normalise.common import Ctx, map_labels, parse_dates, require, resolve_units
 from etl.parse import hhmm, parse_time
 from etl.units import UnitIndex
 from etl.vocabulary import norm, vocabulary

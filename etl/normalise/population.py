@@ -14,7 +14,6 @@ from etl.parse import numbers
 from etl.units import UnitIndex
 from etl.vocabulary import norm
 
-
 _AGE_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)(?:\s*ar)?$")
 _AGE_OPEN = re.compile(r"^(\d+)\s*(?:[+-]\s*(?:ar)?|(?:ar\s*)?(?:\+|och aldre|eller aldre|och over))$")
 _AGE_ONE = re.compile(r"^(\d+)(?:\s*ar)?$")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.normalise.common import Ctx, parse_dates, require, show_value, resolve_units
+from etl.normalise.common import Ctx, parse_dates, require, resolve_units, show_value
 from etl.parse import is_blank, numbers
 from etl.tables import SURVEY_ITEMS
 from etl.units import UnitIndex

@@ -4,11 +4,20 @@ outage days marked missing).
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
-from etl.normalise.common import Ctx, parse_dates, report_duplicates, map_labels, parse_numbers, require, resolve_units, values_into_fields
+from etl.grain import period_end
+from etl.normalise.common import (
+    Ctx,
+    map_labels,
+    parse_numbers,
+    parse_periods,
+    report_duplicates,
+    require,
+    resolve_units,
+    values_into_fields,
+)
 from etl.parse import is_blank, parse_time
 from etl.schedule import open_status
 from etl.units import UnitIndex
@@ -19,11 +28,13 @@ def normalise_visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.D
     df = values_into_fields(df, ("visits", "in", "total"), ctx)
     mode = ctx.source.counter_mode
     ok = require(df, ctx, ("unit", "unit_id"))
-    ok &= "month" in df or require(df, ctx, ("date",))
+    ok &= require(df, ctx, ("date", "month", "period", "year"))
     ok &= require(df, ctx, ("in", "total", "visits"))
     if not ok:
         return None
-    days = df["month"].to_numpy().astype("datetime64[s]") if "date" not in df else parse_dates(df, "date", ctx)
+    days, grain = parse_periods(df, ctx)  # type: ignore[misc]
+    if not (grain == "day").all():
+        return _totals(df, ctx, units, days, grain)
     hours = np.array([parse_time(v) if not is_blank(v) else 0.0 for v in df["time"]], dtype=float) \
         if "time" in df else np.zeros(len(df))
     day = days.astype("datetime64[D]").astype("datetime64[s]")
@@ -64,16 +75,49 @@ def normalise_visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.D
     day_df["source_row"] = grouped["_row"].min()
     day_df = day_df.reset_index()
     day_df.loc[day_df["any_missing"], "visits"] = np.nan
-    day_df = _outages(day_df, ctx, opening, reading_field, units)
-    est = df["estimated"] if "estimated" in df else None
-    if est is not None:
-        labels = map_labels(df, "estimated", ctx, vocabulary().value_labels["estimated"])
-        flag = pd.DataFrame({"source_row": df["_row"].to_numpy(), "estimated": labels})
-        day_df = day_df.merge(flag.groupby("source_row").first().reset_index(), on="source_row", how="left")
-        day_df["estimated"] = day_df["estimated"].fillna(False).astype(bool)
+    if ctx.outages:
+        day_df = _outages(day_df, ctx, opening, reading_field, units)
+    else:  # the counter-outage rule is switched off in anomaly_rules.yaml: a 0 is a 0
+        day_df = day_df.drop(columns=["any_missing", "outage", "blank", "cause"])
+    day_df = _estimated(df, ctx, day_df)
+    return day_df.assign(grain="day", period_end=day_df["date"])
+
+
+def _estimated(df: pd.DataFrame, ctx: Ctx, out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with ``estimated`` from the sheet's estimated column (False without one)."""
+    if "estimated" not in df:
+        return out.assign(estimated=False)
+    labels = map_labels(df, "estimated", ctx, vocabulary().value_labels["estimated"])
+    flag = pd.DataFrame({"source_row": df["_row"].to_numpy(), "estimated": labels})
+    out = out.merge(flag.groupby("source_row").first().reset_index(), on="source_row", how="left")
+    out["estimated"] = out["estimated"].fillna(False).astype(bool)
+    return out
+
+
+def _totals(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, start: np.ndarray, grain: np.ndarray) -> pd.DataFrame:
+    """Visits given as totals per month, quarter or year: one row per unit and period, stored at
+    that grain.  A 0 is a 0 (a closed month) and an empty cell is missing; none of the daily rules
+    (outages, closed days, counter modes other than halving in+out) apply."""
+    unit_ids = resolve_units(df, ctx, units, start)
+    reading_field = next(f for f in ("in", "total", "visits") if f in df)
+    if ctx.source.counter_mode == "in_out" and "in" in df and "out" in df:
+        value = (parse_numbers(df, "in", ctx)[0] + parse_numbers(df, "out", ctx)[0]) / 2
     else:
-        day_df["estimated"] = False
-    return day_df
+        value = parse_numbers(df, reading_field, ctx)[0]
+        if ctx.source.counter_mode == "in_out":
+            value = value / 2
+    report_duplicates(df, [c for c in ("date", "month", "period", "year", "unit", "unit_id", "sensor", "_col")
+                           if c in df], ctx)
+    raw = pd.DataFrame({"date": start, "unit_id": unit_ids, "grain": grain, "value": value,
+                        "_row": df["_row"].to_numpy()}).dropna(subset=["unit_id", "date", "grain"])
+    raw = raw[~np.isin(raw["_row"].to_numpy(), list(ctx.failed_rows))]
+    grouped = raw.assign(missing=raw["value"].isna()).groupby(["date", "unit_id", "grain"], sort=True)
+    out = grouped[["value"]].sum(min_count=1).rename(columns={"value": "visits"})
+    out.loc[grouped["missing"].any(), "visits"] = np.nan
+    out["source_row"] = grouped["_row"].min()
+    out = out.reset_index()
+    out["period_end"] = period_end(out["date"].to_numpy(), out["grain"].to_numpy())
+    return _estimated(df, ctx, out)
 
 
 def _differences(raw: pd.DataFrame, ctx: Ctx, reading_field: str, units: UnitIndex) -> pd.DataFrame:

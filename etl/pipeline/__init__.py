@@ -25,10 +25,12 @@ from etl.pipeline.check import (
     add_anomalies,
     check_file,
     check_paths,
+    config_hash,
     content_hash,
     load_config,
     match_source,
     unexpected_problem,
+    match_sources,
     unmatched_problem,
 )
 from etl.pipeline.load import (
@@ -61,8 +63,8 @@ from etl.pipeline.uploads import (
 __all__ = [
     "DATA_SUFFIXES", "LOAD_ORDER", "MANIFEST", "REPLACES_COLUMNS", "STAGING_DIR", "CheckResult", "Config",
     "FileReport", "FileResult", "Item", "LoadReport", "Preview", "ProgressFn", "StagedFile", "UploadChanged",
-    "add_anomalies", "check_file", "check_paths", "config_dir_for", "confirm_staged", "confirm_upload",
+    "add_anomalies", "check_file", "check_paths", "config_dir_for", "config_hash", "confirm_staged", "confirm_upload",
     "content_hash", "data_files", "discard_upload", "interrupted_problem", "load_config", "load_dir", "load_items",
-    "load_paths", "match_source", "missing_config", "path_items", "preview_upload", "replacement_question",
-    "staged_upload", "unexpected_problem", "unmatched_problem",
+    "load_paths", "match_source", "match_sources", "missing_config", "path_items", "preview_upload",
+    "replacement_question", "staged_upload", "unexpected_problem", "unmatched_problem",
 ]

@@ -8,6 +8,7 @@ import dataclasses
 import difflib
 import fnmatch
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,6 @@ from etl.tables import KINDS, PERIOD_COLUMN, Tables
 from etl.transactions import read_transactions
 from etl.units import UnitIndex
 from etl.validate import validate
-
 
 DATA_SUFFIXES = SPREADSHEET_SUFFIXES | CSV_SUFFIXES
 #: Load order: opening hours first (visits use them to tell an outage from a closed day).
@@ -54,11 +54,16 @@ class FileResult:
     #: The file's name as the user knows it (relative path in the data directory, or the uploaded
     #: file's name); "" = ``path.name``.  Problems and stored rows are traced to this name.
     label: str = ""
-    #: The same content is already stored (a load skips it).
+    #: The same content is already stored, read with the same configuration (a load skips it).
     unchanged: bool = False
     #: Stored and new unit-periods and totals per unit and month where the file would replace stored
     #: data with far less (``etl.replace_guard.DIFF_COLUMNS``); None when it would not.
     shrinks: pd.DataFrame | None = None
+    #: The source definition and unit register this file is read with (:func:`config_hash`).
+    config_hash: str = ""
+    #: The same content is stored but was read with another configuration: a load reads it again
+    #: and replaces every row it stored before.
+    reread: bool = False
 
     @property
     def name(self) -> str:
@@ -77,7 +82,10 @@ class FileResult:
         if self.frame is None or self.frame.empty or self.source is None:
             return pd.DataFrame(columns=["kind", "unit", "first", "last"])
         unit = "district" if self.kind == "population" else "unit_id"
-        spans = self.frame.groupby(unit, observed=True)[PERIOD_COLUMN[self.kind]].agg(["min", "max"]).reset_index()
+        start = PERIOD_COLUMN[self.kind]
+        end = "period_end" if "period_end" in self.frame else start  # a month ends on its last day
+        grouped = self.frame.groupby(unit, observed=True)
+        spans = pd.DataFrame({"min": grouped[start].min(), "max": grouped[end].max()}).reset_index()
         return pd.DataFrame({"kind": self.kind, "unit": spans[unit].astype(str),
                              "first": spans["min"], "last": spans["max"]})
 
@@ -116,23 +124,68 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def match_source(path: Path, sources: SourcesFile, base_dir: Path | None = None,
-                 name: str | None = None) -> Source | None:
-    """The first source whose glob ``pattern`` matches the file (relative to the data directory,
-    or by file name; ``name``, when given, is the name to match instead, e.g. an upload's)."""
+def _names(path: Path, base_dir: Path | None, name: str | None) -> list[str]:
+    """The names a file is matched by: its path relative to the data directory, its file name (or
+    ``name`` and its last part, e.g. an upload's)."""
     if name is not None:
-        names = [name, Path(name).name]
-    else:
-        names = [path.name]
-    if base_dir is not None and name is None:
+        return [name, Path(name).name]
+    names = [path.name]
+    if base_dir is not None:
         try:
             names.insert(0, path.resolve().relative_to(Path(base_dir).resolve()).as_posix())
         except ValueError:
             pass
-    for s in sources.sources:
-        if any(fnmatch.fnmatch(n.casefold(), s.pattern.casefold()) for n in names):
-            return s
+    return names
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A glob with ``{year}`` (``besok_{year}.xlsx``) as a regular expression with a year group."""
+    parts = []
+    for token in re.split(r"(\{year\}|\*|\?)", pattern.casefold()):
+        parts.append({"{year}": r"(?P<year>\d{4})", "*": ".*", "?": "."}.get(token, re.escape(token)))
+    return re.compile("".join(parts))
+
+
+def _matches(source: Source, names: list[str]) -> bool:
+    if "{year}" in source.pattern:
+        rx = _pattern_regex(source.pattern)
+        return any(rx.fullmatch(n.casefold()) for n in names)
+    return any(fnmatch.fnmatch(n.casefold(), source.pattern.casefold()) for n in names)
+
+
+def file_year(source: Source, names: list[str]) -> int | None:
+    """The year in the file's name, by ``{year}`` in the source's pattern or its ``file_year``."""
+    for n in names:
+        if "{year}" in source.pattern and (m := _pattern_regex(source.pattern).fullmatch(n.casefold())):
+            return int(m["year"])
+        if source.file_year and (m := re.search(source.file_year, n, re.IGNORECASE)):
+            return int(m["year"])
     return None
+
+
+def match_sources(path: Path, sources: SourcesFile, base_dir: Path | None = None,
+                  name: str | None = None) -> list[Source]:
+    """Every source whose glob ``pattern`` matches the file (relative to the data directory, or by
+    file name; ``name``, when given, is the name to match instead, e.g. an upload's), in the order
+    of sources.yaml: several sources may read one file (other sheets or columns of a workbook).
+    A source that takes its year from the file name gets it as the constant ``year``."""
+    names = _names(path, base_dir, name)
+    out = []
+    for s in sources.sources:
+        if not _matches(s, names):
+            continue
+        year = file_year(s, names) if ("{year}" in s.pattern or s.file_year) else None
+        if year is not None and "year" not in s.constants:
+            s = s.model_copy(update={"constants": {**s.constants, "year": year}})
+        out.append(s)
+    return out
+
+
+def match_source(path: Path, sources: SourcesFile, base_dir: Path | None = None,
+                 name: str | None = None) -> Source | None:
+    """The first source that reads the file (see :func:`match_sources`), or None."""
+    found = match_sources(path, sources, base_dir, name)
+    return found[0] if found else None
 
 
 def unmatched_problem(path: Path, sources: SourcesFile, label: str | None = None) -> Problem:
@@ -146,11 +199,11 @@ def unmatched_problem(path: Path, sources: SourcesFile, label: str | None = None
 
 
 def check_file(path: Path, source: Source, units: UnitIndex, opening_hours: pd.DataFrame | None = None,
-               digest: str | None = None, label: str | None = None) -> FileResult:
+               digest: str | None = None, label: str | None = None, *, outages: bool = True) -> FileResult:
     """Read, normalise and validate one file (nothing is stored).  ``label``: the name to trace
     problems and rows to (default: the file name)."""
     digest = digest or content_hash(path)
-    res = _check_file(path, source, units, opening_hours, digest)
+    res = _check_file(path, source, units, opening_hours, digest, outages)
     return _relabel(res, label) if label and label != path.name else res
 
 
@@ -165,14 +218,14 @@ def _relabel(res: FileResult, label: str) -> FileResult:
 
 
 def _check_file(path: Path, source: Source, units: UnitIndex, opening_hours: pd.DataFrame | None,
-                digest: str) -> FileResult:
+                digest: str, outages: bool = True) -> FileResult:
     try:
         if source.layout == "transactions":
             frame, problems = read_transactions(path, source, units)
             sheet_name = str(frame["source_sheet"].iat[0]) if len(frame) else ""
         else:
             sheet = read_sheet(path, source)
-            tidy, problems = normalise(sheet, source, units, opening_hours)
+            tidy, problems = normalise(sheet, source, units, opening_hours, outages=outages)
             frame, columns, failed = tidy.frame, tidy.columns, tidy.failed_rows
             sheet_name = sheet.sheet
         if source.layout == "transactions":
@@ -210,18 +263,45 @@ def _order(items: list[tuple[Item, Source | None]]) -> list[tuple[Item, Source |
 ProgressFn = Callable[[int, int, str], None]
 
 
+def _declared(source: Source, sources: SourcesFile) -> Source:
+    """The source as sources.yaml declares it (without a year taken from the file name)."""
+    return next((s for s in sources.sources if s.id == source.id), source)
+
+
+def config_hash(source: Source, units: UnitsFile) -> str:
+    """What "read the same way" means: the source's definition in sources.yaml and the unit
+    register (aliases decide which unit a row is).  A change to either reads the file again."""
+    text = source.model_dump_json() + "\n" + units.model_dump_json()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+#: Why a stored file is read again (``FileResult.reread``), by :meth:`etl.store.Store.file_state`.
+REREAD_MESSAGES = {
+    "config_changed": "Konfigurationen för källan har ändrats: filen läses om och ersätter de rader den "
+                      "gav förra gången.",
+    "config_unknown": "Filen lästes in innan bibplan sparade hur filer läses: filen läses om med den "
+                      "nuvarande konfigurationen och ersätter de rader den gav förra gången.",
+}
+
+
 def _check_items(items: list[Item], config: Config, *, base_dir: Path | None = None,
-                 existing: Tables | None = None, is_stored: Callable[[str], bool] | None = None,
+                 existing: Tables | None = None, stored_state: Callable[[str, str], str] | None = None,
                  progress: ProgressFn | None = None, rules: Path | None = None,
                  replace: bool = False) -> CheckResult:
     """Check every item in load order; then add the anomaly warnings (see :func:`add_anomalies`).
-    ``is_stored(content_hash)``: files whose content is already stored are marked ``unchanged`` and
-    not read.  A file that would replace stored periods with far less is an error per unit unless
-    ``replace`` (see :mod:`etl.replace_guard`)."""
+    ``stored_state(content_hash, config_hash)`` (:meth:`etl.store.Store.file_state`): a file
+    already stored with the same content and configuration is marked ``unchanged`` and not read;
+    one stored with the same content but another configuration is read again (``reread``) with
+    a warning saying so.  A file that would replace stored periods with far less is an error per
+    unit unless ``replace`` (see :mod:`etl.replace_guard`)."""
     index = UnitIndex(config.units)
-    matched = _order([((path, label), match_source(path, config.sources, base_dir,
-                                                   None if label == path.name else label))
-                      for path, label in items])
+    rules = rules if rules is not None else config.dir / anomalies.RULES_FILE_NAME
+    outages = anomalies.load_rules(rules).counter_outage.enabled
+    pairs: list[tuple[Item, Source | None]] = []
+    for path, label in items:
+        found = match_sources(path, config.sources, base_dir, None if label == path.name else label)
+        pairs += [((path, label), s) for s in found] if found else [((path, label), None)]
+    matched = _order(pairs)
     result = CheckResult()
     base_hours = existing.opening_hours if existing is not None else None
     opening: list[pd.DataFrame] = []
@@ -233,18 +313,24 @@ def _check_items(items: list[Item], config: Config, *, base_dir: Path | None = N
             result.files.append(FileResult(path, None, None, [unmatched_problem(path, config.sources, label)],
                                            digest, label))
             continue
-        if is_stored is not None and is_stored(digest):
-            result.files.append(FileResult(path, source, None, [], digest, label, unchanged=True))
+        chash = config_hash(_declared(source, config.sources), config.units)
+        state = stored_state(digest, chash) if stored_state is not None else "new"
+        if state == "unchanged":
+            result.files.append(FileResult(path, source, None, [], digest, label, unchanged=True,
+                                           config_hash=chash))
             continue
         hours = combine_opening_hours(base_hours, opening) if source.kind == "visits" else None
-        res = check_file(path, source, index, hours, digest, label)
+        res = check_file(path, source, index, hours, digest, label, outages=outages)
+        res.config_hash = chash
+        if state in REREAD_MESSAGES:
+            res.reread = True
+            res.problems.insert(0, Problem("varning", "config_changed", REREAD_MESSAGES[state], file=res.name))
         if source.kind == "opening_hours" and res.frame is not None and not res.has_errors:
             opening.append(res.frame)
         if existing is not None and res.frame is not None and not res.has_errors:
             _guard_replacement(res, existing, config, replace)
         result.files.append(res)
-    add_anomalies(result, existing, rules if rules is not None else config.dir / anomalies.RULES_FILE_NAME,
-                  unit_names={u.id: u.name for u in config.units.units})
+    add_anomalies(result, existing, rules, unit_names={u.id: u.name for u in config.units.units})
     return result
 
 
@@ -295,10 +381,13 @@ def add_anomalies(result: CheckResult, existing: Tables | None = None,
 
 def check_paths(paths: Iterable[Path | str], units: UnitsFile | Config, sources: SourcesFile | None = None,
                 *, base_dir: Path | None = None, existing: Tables | None = None,
-                labels: Mapping[Path, str] | None = None, replace: bool = False) -> CheckResult:
+                labels: Mapping[Path, str] | None = None, replace: bool = False,
+                stored_state: Callable[[str, str], str] | None = None) -> CheckResult:
     """Check files against the config: every problem, anomaly warnings against ``existing`` (what the
     store holds; None = nothing), and the tidy rows each would store.  ``labels``: the name to
-    match and report a path by (default: its file name)."""
+    match and report a path by (default: its file name).  ``stored_state``: the store's
+    :meth:`~etl.store.Store.file_state`, so the check shows what a load would do (skip a file
+    already stored the same way, read one again whose configuration changed)."""
     if isinstance(units, Config):
         base_dir = base_dir or units.dir
         config = units
@@ -309,4 +398,5 @@ def check_paths(paths: Iterable[Path | str], units: UnitsFile | Config, sources:
     labels = labels or {}
     items = [(Path(p), labels.get(Path(p), Path(p).name)) for p in paths]
     rules = config.dir / anomalies.RULES_FILE_NAME if base_dir is not None else anomalies.DEFAULT_RULES_PATH
-    return _check_items(items, config, base_dir=base_dir, existing=existing, rules=rules, replace=replace)
+    return _check_items(items, config, base_dir=base_dir, existing=existing, rules=rules, replace=replace,
+                        stored_state=stored_state)

@@ -130,7 +130,8 @@ def load_items(items: list[Item], config: Config, store: Store, *, user: str | N
                replace: bool = False) -> LoadReport:
     """Load files into ``store`` as one load, holding the store's load lock throughout: check them
     against the store as it is now (anomaly warnings and the replacement question included), then
-    store each file without errors (a corrected re-export replaces its units and periods) and record
+    store each file without errors (a corrected re-export replaces its units and periods; a file read
+    again after a change of its source or of the units replaces every row it gave before) and record
     every file and problem, all in one transaction: a load that fails or is killed leaves the store
     as it was, and only its start is kept, so that ``status`` and the next load can say it was
     interrupted (:meth:`Store.interrupted_loads`)."""
@@ -140,7 +141,7 @@ def load_items(items: list[Item], config: Config, store: Store, *, user: str | N
         report = LoadReport(load_id)
         report.problems += [interrupted_problem(r) for r in interrupted.itertuples(index=False)]
         existing = store.read_tables()
-        checked = _check_items(items, config, base_dir=base_dir, existing=existing, is_stored=store.has_file,
+        checked = _check_items(items, config, base_dir=base_dir, existing=existing, stored_state=store.file_state,
                                progress=progress, replace=replace)
         with store.transaction() as conn:
             store.set_units(units_frame(config.units), conn=conn)
@@ -162,13 +163,14 @@ def _store_file(store: Store, conn: Any, load_id: int, res: FileResult, report: 
         return
     if res.unchanged:
         store.record_file(load_id, res.name, source_id=res.source.id, kind=res.kind,
-                          content_hash=res.content_hash, status="unchanged", problems=[], conn=conn)
+                          content_hash=res.content_hash, status="unchanged", problems=[], conn=conn,
+                          config_hash=res.config_hash)
         report.files.append(FileReport(res.name, res.source.id, res.kind, "unchanged"))
         return
     status = "rejected" if res.has_errors or res.frame is None else "stored"
     stored = store.record_file(load_id, res.name, source_id=res.source.id, kind=res.kind,
                                content_hash=res.content_hash, status=status, problems=res.problems,
-                               frame=res.frame, conn=conn)
+                               frame=res.frame, conn=conn, config_hash=res.config_hash, reread=res.reread)
     errors = sum(p.is_error for p in res.problems)
     report.files.append(FileReport(res.name, res.source.id, res.kind, status, stored.rows_added,
                                    stored.rows_replaced, errors, len(res.problems) - errors))

@@ -103,7 +103,7 @@ def preview_upload(files: list[tuple[str, bytes]], directory: Path | str | None 
         items.append((checked.path, label))
     existing = store.read_tables() if store is not None else None
     result = _check_items(items, config, existing=existing,
-                          is_stored=store.has_file if store is not None else None)
+                          stored_state=store.file_state if store is not None else None)
     problems += result.problems
     _write_manifest(staging, staged)
     problems += [Problem("varning", "already_loaded", "Filen är redan inläst med exakt samma innehåll; den "
