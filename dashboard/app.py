@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
-import flask
 import dash_bootstrap_components as dbc
+import flask
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import downloads, state
@@ -251,7 +252,18 @@ def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str]:
     module = {"overview": overview, "goal": goal, "units": units, "data": data_page, "upload": upload,
               "present": present}[page.name]
     shell = "shell presenting" if page.name == "present" else "shell"
-    return header(ds, view, page.path), module.layout(ds, view), shell, title
+    body = module.layout(ds, view)
+    note = unknown_period_note(ds, search, view)
+    return header(ds, view, page.path), (html.Div([note, body]) if note else body), shell, title
+
+
+def unknown_period_note(ds: DataSource, search: str, view: state.ViewState) -> html.Div | None:
+    """``?period=T3`` is not silently replaced: say it does not exist, what does, and what is shown."""
+    raw = parse_qs((search or "").lstrip("?")).get("period", [""])[-1]
+    if not raw or state.parse(search).period is not None:
+        return None
+    text = t("period_unknown", view.lang, period=raw, shown=ds.period_label(view.year, view.period, view.lang))
+    return html.Div(text, className="alert alert-warning", role="alert", id="period-unknown")
 
 
 def meta(view: state.ViewState, title: str) -> dict[str, str]:

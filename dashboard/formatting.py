@@ -12,6 +12,7 @@ import decimal
 import math
 from typing import Any
 
+import pandas as pd
 from babel.dates import format_date as _babel_date
 from babel.dates import get_month_names
 from babel.numbers import format_decimal as _babel_decimal
@@ -99,6 +100,23 @@ def fmt_date(value: dt.date | dt.datetime | str | None, lang: str = "sv", style:
     if style == "long":
         return _babel_date(value, "d MMMM y", locale=locale_of(lang))
     return value.isoformat()
+
+
+def fmt_month(value: Any, lang: str = "sv") -> str:
+    """A month the one way it is printed everywhere: ``nov 2026`` (``Nov 2026`` in English)."""
+    if value is None or is_missing(value):
+        return MISSING
+    ts = pd.Timestamp(value)
+    return f"{month_name(ts.month, lang)} {ts.year}"
+
+
+def fmt_period(value: Any, kind: str, lang: str = "sv") -> str:
+    """A stored period of ``kind``: a month as ``nov 2026``, a year (population, survey wave) as ``2026``."""
+    if value is None or is_missing(value):
+        return MISSING
+    if kind in ("population", "survey"):
+        return str(int(value))
+    return fmt_month(value, lang)
 
 
 def fmt_datetime(value: dt.datetime | None, lang: str = "sv") -> str:

@@ -70,7 +70,7 @@ def in_span(kind: str, new: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     return s.loc[keep, list(stored.columns)]
 
 
-def _total(kind: str, df: pd.DataFrame) -> pd.Series:
+def total(kind: str, df: pd.DataFrame) -> pd.Series:
     cols = TOTAL_COLUMNS[kind]
     if not cols:
         return pd.Series(1.0, index=df.index)
@@ -103,8 +103,8 @@ def compare(kind: str, new: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     vals = value_columns(kind)
     unit, period = _unit_col(kind), PERIOD_COLUMN[kind]
     old = in_span(kind, new, stored)
-    a = _norm(new, kind).assign(_new=_total(kind, new).to_numpy(), _in_new=True)
-    b = _norm(old, kind).assign(_old=_total(kind, old).to_numpy(), _in_old=True)
+    a = _norm(new, kind).assign(_new=total(kind, new).to_numpy(), _in_new=True)
+    b = _norm(old, kind).assign(_old=total(kind, old).to_numpy(), _in_old=True)
     b = b.rename(columns={c: c + "_old" for c in vals})
     m = a.merge(b, on=key, how="outer")
     same = pd.Series(True, index=m.index)

@@ -140,6 +140,14 @@ def test_router_renders_every_page(tiny_ds: DataSource) -> None:
     assert texts(body) == ["Sidan finns inte."]
 
 
+def test_an_unknown_period_in_the_url_is_reported_not_replaced_silently(tiny_ds: DataSource) -> None:
+    _, body, _, _ = render(tiny_ds, "/", "?year=2026&period=T3")
+    assert texts(body)[0] == ("Perioden T3 finns inte: T1, T2, helar (helår), Q1–Q4 eller M01–M12. "
+                              "Visar T2 2026 (jan–aug).")
+    _, body, _, _ = render(tiny_ds, "/", "?year=2026&period=T1")
+    assert "finns inte" not in " ".join(texts(body))
+
+
 def test_comments_are_versioned_and_survive_a_new_app(tiny_ds: DataSource) -> None:
     key = {"goal": "lasning", "year": 2026, "period": "T1", "unit": None, "lang": "sv"}
     msg, loaded, _ = comments.save_comments(tiny_ds, key, {"analys": "Bra start."}, "", {})
