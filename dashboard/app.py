@@ -29,8 +29,8 @@ from dashboard.coverage import unit_order
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_date, month_names
 from dashboard.i18n import LANGS, t
-from dashboard.views import find_goal
 from dashboard.pages import PAGES, PageInfo, data_page, goal, overview, present, units, upload
+from dashboard.views import find_goal
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -234,7 +234,7 @@ def nav_hrefs(search: str | None, pathname: str, keys: list[str]) -> tuple[list[
     return [by_name[k] + view.query() for k in keys], pathname + view.with_(lang=other).query()
 
 
-def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str]:
+def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str, dict[str, str]]:
     """Header, page body, shell class and page meta (language, title) for a URL (the router, as a plain function)."""
     view = state.resolve(ds, state.parse(search))
     page = next((p for p in PAGES if p.path == pathname.rstrip("/") or (p.path == "/" and pathname == "/")), None)
@@ -262,6 +262,7 @@ def unknown_period_note(ds: DataSource, search: str, view: state.ViewState) -> h
     raw = parse_qs((search or "").lstrip("?")).get("period", [""])[-1]
     if not raw or state.parse(search).period is not None:
         return None
+    assert view.year is not None and view.period is not None  # resolved by state.resolve
     text = t("period_unknown", view.lang, period=raw, shown=ds.period_label(view.year, view.period, view.lang))
     return html.Div(text, className="alert alert-warning", role="alert", id="period-unknown")
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from etl.tables import COLUMNS, GRAIN, PERIOD_COLUMN
 
+
 #: The columns compared for "same values" (everything that is not the key).
 def value_columns(kind: str) -> list[str]:
     return [c for c in COLUMNS[kind] if c not in GRAIN[kind]]
@@ -51,7 +52,7 @@ class Counts:
     replaced: int = 0
     unchanged: int = 0
 
-    def __add__(self, other: "Counts") -> "Counts":
+    def __add__(self, other: Counts) -> Counts:
         return Counts(self.new + other.new, self.replaced + other.replaced, self.unchanged + other.unchanged)
 
 

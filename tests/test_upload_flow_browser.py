@@ -16,13 +16,20 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard.data import DataSource
 from tests.a11y import assert_accessible
 from tests.conftest_dashboard import sample_ds, sample_store_file  # noqa: F401  (fixtures)
-from tests.test_issue6_browser import click, data_dir, go, start, upload, visits_file  # noqa: F401
+from tests.test_issue6_browser import click, data_dir, go, start, visits_file  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
 def text(dash_duo: Any, selector: str) -> str:
     return " ".join(dash_duo.find_element(selector).get_attribute("textContent").split())
+
+
+def upload(dash_duo: Any, path: Path) -> None:
+    """Choose ``path`` alone (Chromium adds files to a multiple file input: empty it first)."""
+    field = dash_duo.wait_for_element("#upload-files input[type=file]", timeout=60)
+    dash_duo.driver.execute_script("arguments[0].value = '';", field)
+    field.send_keys(str(path))
 
 
 def tab_to(dash_duo: Any, element_id: str, limit: int = 60) -> None:
@@ -43,7 +50,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
 
     # 1. a new month: two new rows, nothing replaced; the summary comes before the button
     upload(dash_duo, nov)
-    dash_duo.wait_for_element("#upload-confirm", timeout=30)
+    dash_duo.wait_for_element("#upload-confirm", timeout=60)
     assert text(dash_duo, "#upload-chosen") == "Valda filer: besok_inut_2026-11.xlsx"
     assert text(dash_duo, "#upload-summary") == "1 fil(er) läses in: 2 nya rader, 0 ersatta, 0 oförändrade."
     assert text(dash_duo, "#upload-announce") == text(dash_duo, "#upload-summary")  # the live region
@@ -68,7 +75,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
     fixed = visits_file(tmp_path / "besok_inut_2026-11_rattad.xlsx",
                         [["2026-11-02", "Gottsunda", 500, 500], ["2026-11-03", "Gottsunda", 380, 380]])
     upload(dash_duo, fixed)
-    dash_duo.wait_for_element("#upload-confirm", timeout=30)
+    dash_duo.wait_for_element("#upload-confirm", timeout=60)
     assert text(dash_duo, "#upload-summary") == "1 fil(er) läses in: 0 nya rader, 1 ersatta, 1 oförändrade."
     row = [c.get_attribute("textContent") for c in dash_duo.find_elements("#upload-changes-0 tbody tr:first-child > *")]
     assert row == ["Gottsunda", "nov 2026", "ersätts", "780", "880", "+100"]

@@ -19,18 +19,17 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import state
+from dashboard import upload_summary as us
 from dashboard.auth import current_user, permitted
 from dashboard.data import DataSource
-from dashboard import upload_summary as us
 from dashboard.formatting import fmt_date, fmt_month, fmt_number
 from dashboard.i18n import t
+from etl import changes
 from etl.config import ConfigError, data_dir
 from etl.pipeline import Preview, UploadChanged, confirm_staged, preview_upload, replacement_question
-from etl import changes
-from etl.tables import PERIOD_COLUMN
 from etl.store import UndoError
+from etl.tables import PERIOD_COLUMN
 from etl.upload_safety import MAX_BYTES
-
 
 
 def _user_name() -> str:
@@ -46,7 +45,7 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
     lang = view.lang
     if not permitted("upload"):
         return refused(lang)
-    drop_text = [t("upload_drop", lang), " ", html.Span(t("upload_choose", lang), className="upload-choose")]
+    drop_text: list[Any] = [t("upload_drop", lang), " ", html.Span(t("upload_choose", lang), className="upload-choose")]
     return html.Div(
         [
             html.Div(html.H1(t("nav_upload", lang), className="page-title"), className="page-head"),
@@ -57,7 +56,7 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                     dcc.Upload(id="upload-files", children=html.Div(drop_text), multiple=True, max_size=MAX_BYTES,
                                className="upload-drop"),  # fmt: skip
                     dcc.Store(id="upload-token"),
-                    html.Div(id="upload-announce", role="status", **{"aria-live": "polite"},
+                    html.Div(id="upload-announce", role="status",
                              className="upload-announce"),  # fmt: skip
                     dcc.Loading(html.Div(id="upload-preview"), type="default"),
                     html.Div(id="upload-result"),
@@ -208,7 +207,7 @@ def load_result(ds: DataSource, report: Any, lang: str) -> tuple[html.Div, str]:
                           for k, d in reach.items()], id="upload-reach"))  # fmt: skip
     year, period = ds.default_view()
     lang_q = "&lang=en" if lang == "en" else ""
-    links = [dcc.Link(t("upload_link_latest", lang, period=ds.period_label(year, period, lang)),
+    links: list[Any] = [dcc.Link(t("upload_link_latest", lang, period=ds.period_label(year, period, lang)),
                       href=f"/?year={year}&period={period}{lang_q}", id="upload-link-latest")]  # fmt: skip
     if months:
         m = pd.Timestamp(max(months))
