@@ -43,7 +43,7 @@ def test_every_page_passes_axe(dash_duo: Any, sample_ds: DataSource, tmp_path: P
     for path, ready in PAGES:
         sep = "&" if "?" in path else "?"
         go(dash_duo, path + (f"{sep}lang=en" if lang == "en" else ""))
-        dash_duo.wait_for_element(ready, timeout=20)
+        dash_duo.wait_for_element(ready, timeout=60)
         dash_duo.wait_for_element(f"html[lang={lang}]", timeout=10)
         found[path] = describe(axe_violations(dash_duo.driver))
     assert not any(found.values()), "\n".join(f"{p}:\n{v}" for p, v in found.items() if v)

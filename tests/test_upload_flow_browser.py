@@ -59,7 +59,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
     assert_accessible(dash_duo, "upload preview")
     tab_to(dash_duo, "upload-confirm")  # no keyboard trap between the drop zone and Läs in
     dash_duo.driver.switch_to.active_element.send_keys(Keys.ENTER)
-    dash_duo.wait_for_contains_text("#upload-done", "2 nya rader, 0 ersatta, 0 oförändrade", timeout=30)
+    dash_duo.wait_for_contains_text("#upload-done", "2 nya rader, 0 ersatta, 0 oförändrade", timeout=90)
     assert "Besök: data t.o.m. 2026-11-03" in text(dash_duo, "#upload-reach")
     assert "period=M11" in dash_duo.find_element("#upload-link-month").get_attribute("href")
     dash_duo.wait_for_text_to_equal("#data-until", "Data t.o.m. 2026-11-03", timeout=10)  # no reload
@@ -67,7 +67,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
 
     # 2. the same file again: already loaded, nothing to do, no button
     upload(dash_duo, nov)
-    dash_duo.wait_for_contains_text("#upload-files-summary", "Redan inläst den", timeout=30)
+    dash_duo.wait_for_contains_text("#upload-files-summary", "Redan inläst den", timeout=60)
     assert "inget att göra" in text(dash_duo, "#upload-files-summary")
     assert not dash_duo.find_elements("#upload-confirm")
 
@@ -80,7 +80,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
     row = [c.get_attribute("textContent") for c in dash_duo.find_elements("#upload-changes-0 tbody tr:first-child > *")]
     assert row == ["Gottsunda", "nov 2026", "ersätts", "780", "880", "+100"]
     click(dash_duo, "#upload-confirm")
-    dash_duo.wait_for_contains_text("#upload-done", "0 nya rader, 1 ersatta, 1 oförändrade", timeout=30)
+    dash_duo.wait_for_contains_text("#upload-done", "0 nya rader, 1 ersatta, 1 oförändrade", timeout=90)
 
     # 4. undo: load 2 is replaced in part by load 3, so only load 3 offers Ångra
     dash_duo.wait_for_contains_text("#load-row-2", "Ångra inläsning 3 först", timeout=20)
@@ -100,7 +100,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
     # 5. a file with errors is refused, and says why
     bad = visits_file(tmp_path / "besok_inut_2026-12.xlsx", [["2026-12-01", "Okänd filial", 5, 5]])
     upload(dash_duo, bad)
-    dash_duo.wait_for_contains_text("#upload-files-summary", "Vägras: 1 fel", timeout=30)
+    dash_duo.wait_for_contains_text("#upload-files-summary", "Vägras: 1 fel", timeout=60)
     assert text(dash_duo, "#upload-summary") == "Inget läses in. 1 fil(er) vägras (se nedan varför)."
     assert not dash_duo.find_elements("#upload-confirm")
     assert_accessible(dash_duo, "upload refused")

@@ -249,6 +249,7 @@ def register(app: Any, ds: DataSource) -> None:
         Output("upload-token", "data", allow_duplicate=True),
         Output("upload-announce", "children", allow_duplicate=True),
         Output("data-until", "children", allow_duplicate=True),
+        Output("upload-files", "contents"),  # emptied, so choosing the same file again is checked again
         Input("upload-confirm", "n_clicks"),
         State("upload-token", "data"),
         State("url", "search"),
@@ -258,16 +259,16 @@ def register(app: Any, ds: DataSource) -> None:
     def confirm(n: int, token: str | None, search: str | None, replace: list[str] | None = None):
         lang = state.parse(search).lang
         if not n or not token:
-            return (no_update,) * 6
+            return (no_update,) * 7
         if not permitted("upload"):
-            return refused(lang), "", no_update, None, t("upload_refused", lang), no_update
+            return refused(lang), "", no_update, None, t("upload_refused", lang), no_update, None
         try:
             report = confirm_staged(token, ds.store, _user_name(), data_dir(), replace="replace" in (replace or []))
         except (UploadChanged, ConfigError) as exc:
-            return html.P(str(exc), className="alert alert-danger"), no_update, no_update, None, str(exc), no_update
+            return html.P(str(exc), className="alert alert-danger"), no_update, no_update, None, str(exc), no_update, None
         ds.refresh(force=True)
         result, text = load_result(ds, report, lang)
-        return result, "", history_table(ds, lang), None, text, data_until_text(ds, lang)
+        return result, "", history_table(ds, lang), None, text, data_until_text(ds, lang), None
 
     @app.callback(
         Output("undo-confirm", "displayed"),
