@@ -134,7 +134,7 @@ def shrink_table(question: pd.DataFrame, ds: DataSource, lang: str) -> html.Tabl
                 v = fmt_month(v, lang) if not isinstance(v, str) or len(v) >= 7 else v
             cells.append(html.Td(str(v)))
         body.append(html.Tr(cells))
-    return html.Table([html.Thead(head), html.Tbody(body)], className="table table-sm", id="upload-shrink-table")
+    return html.Table([html.Thead(head), html.Tbody(body)], className="table table-sm", id="upload-shrink-grid")
 
 
 def _line(o: us.FileOutcome, lang: str) -> str:
