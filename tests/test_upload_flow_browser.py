@@ -1,7 +1,8 @@
 """Issue 18 in the browser: the statistics coordinator's monthly upload on the bundled sample, by
-keyboard where a person would use it.  A new month, the same file again, a corrected month, a file
-with errors is in test_issue6_browser; here the undo dialog of a load that replaced another.  Expected counts and totals are worked out here:
-the sample's door counters count in and out, so a day's visits are (in + out) / 2."""
+keyboard where a person would use it: a new month, the same file again, a corrected month, and the
+undo dialog of a load that replaced another (a file with errors: test_issue6_browser).  Expected
+counts and totals are worked out here: the sample's door counters count in and out, so a day's
+visits are (in + out) / 2."""
 
 from __future__ import annotations
 
