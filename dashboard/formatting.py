@@ -143,7 +143,15 @@ def fmt_change(change: Any, change_pct: Any, change_kind: str = "pct", lang: str
     procentenheter (``+3 p.e.``; ``long``: ``+3,0 procentenheter``), others in percent (``+3,5 %``).
 
     ``change`` is the difference in the indicator's unit, ``change_pct`` the relative change;
-    ``change_kind`` is ``goals.followup``'s column (``pp`` or ``pct``)."""
+    ``change_kind`` is ``goals.followup``'s column (``pp``, ``pts`` or ``pct``): means and NKI
+    change in points of their own scale (``+1,5 enh.``), never in percent."""
+    if change_kind == "pts":
+        if is_missing(change):
+            return MISSING
+        text = fmt_signed(change, 1, lang)
+        if long:
+            return text + NBSP + ("enheter" if lang != "en" else "points")
+        return text + NBSP + ("enh." if lang != "en" else "pts")
     if change_kind == "pp":
         if is_missing(change):
             return MISSING

@@ -35,6 +35,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "status_inget_mal": {"sv": "Inget mål", "en": "No target"},
     "value": {"sv": "Utfall", "en": "Value"},
     "previous": {"sv": "Samma period i fjol", "en": "Same period last year"},
+    "previous_wave": {"sv": "Föregående enkät", "en": "Previous survey"},
     "change": {"sv": "Förändring", "en": "Change"},
     "change_pct": {"sv": "Förändring %", "en": "Change %"},
     "target": {"sv": "Målvärde", "en": "Target"},

@@ -81,7 +81,7 @@ def _cap(text: str) -> str:
 def period_heading(rows: Any, lang: str) -> str:
     """``Mål jan–aug`` (the months the values cover), or ``Målvärde`` for a whole year."""
     spans = [str(s) for s in rows["span"].dropna().unique()] if "span" in rows and len(rows) else []
-    spans = [s for s in spans if s != "jan–dec"]
+    spans = [s for s in spans if s != "jan–dec" and not s.startswith("enkät")]  # a survey wave is no span
     return f"{_cap(views.word('target', lang))} {spans[0]}" if len(spans) == 1 else t("target", lang)
 
 
@@ -131,7 +131,7 @@ def indicator_header(row: Any, ind: Any, lang: str) -> html.Div:
 
     items = [
         fig(f"{t('value', lang)} {span}".strip(), fmt_value(row["value"], decimals, unit_label, lang), "big"),
-        fig(f"{t('previous', lang)}", fmt_value(row["previous"], decimals, unit_label, lang)),
+        fig(t("previous_wave" if ind.is_survey else "previous", lang), fmt_value(row["previous"], decimals, unit_label, lang)),
         fig(t("change", lang), views.change_text(row, lang) or "–"),
     ]
     if not is_missing(row.get("target")):
