@@ -242,7 +242,7 @@ def values(year: int | None, period: str | None, units: tuple[str, ...], goal: s
     last = last_data_date(plan, tables)
     one_unit = df["unit_id"].nunique() <= 1
     title = f"{plan.goal_set(goal_set).name}: {per.label_sv}"
-    spans = set(df["span"]) if len(df) else set()
+    spans = {s for s in df["span"] if not str(s).startswith("enkät")} if len(df) else set()  # a wave is no span
     if per.is_full_year and len(spans - {"jan–dec"}) == 1 and last is not None:
         title += f" ({(spans - {'jan–dec'}).pop()}: data t.o.m. {last:%Y-%m-%d})"
     if one_unit and len(df):

@@ -17,16 +17,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+import dash_bootstrap_components as dbc
+import flask
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import downloads, state
 from dashboard.auth import ROLE_DESCRIPTIONS_SV, current_user, init_dash_auth, permitted
 from dashboard.coverage import unit_order
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_date, month_names
-from dashboard.i18n import t
+from dashboard.i18n import LANGS, t
 from dashboard.pages import PAGES, PageInfo, data_page, goal, overview, present, units, upload
+from dashboard.views import find_goal
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -66,15 +70,10 @@ def header(ds: DataSource, view: state.ViewState, path: str) -> html.Header:
     other = "en" if lang == "sv" else "sv"
     pickers = html.Div(
         [
-            html.Label([html.Span(t("year", lang), className="picker-label"),
-                        dcc.Dropdown(id=state.ctl("year"), options=[{"label": str(y), "value": y} for y in ds.years()],
-                                     value=view.year, clearable=False, searchable=False, className="picker picker-year")]),
-            html.Label([html.Span(t("period", lang), className="picker-label"),
-                        dcc.Dropdown(id=state.ctl("period"), options=period_options(lang), value=view.period,
-                                     clearable=False, searchable=False, className="picker picker-period")]),
-            html.Label([html.Span(t("unit", lang), className="picker-label"),
-                        dcc.Dropdown(id=state.ctl("unit"), options=unit_opts, value=view.unit or "ALLA",
-                                     clearable=False, className="picker picker-unit")]),
+            picker("year", t("year", lang), [{"label": str(y), "value": str(y)} for y in ds.years()], view.year,
+                   "picker-year"),
+            picker("period", t("period", lang), period_options(lang), view.period, "picker-period"),
+            picker("unit", t("unit", lang), unit_opts, view.unit or "ALLA", "picker-unit"),
         ],  # fmt: skip
         className="pickers",
     )
@@ -87,11 +86,22 @@ def header(ds: DataSource, view: state.ViewState, path: str) -> html.Header:
                        className="lang-link", hrefLang=other)  # fmt: skip
     return html.Header(
         [
+            html.A(t("skip_to_content", lang), href="#page", className="skip-link", id="skip-link"),
             html.Div([html.A(t("app_title", lang), href="/" + view.query(), className="brand"), nav,
                       user_box(lang), lang_link], className="topbar"),  # fmt: skip
             html.Div([pickers, fresh], className="subbar"),
         ],
         className="app-header",
+    )
+
+
+def picker(key: str, label: str, options: list[dict[str, str]], value: Any, cls: str) -> html.Label:
+    """A view control as a native ``<select>`` inside its label (keyboard, screen readers and
+    zoom work as everywhere else in the browser)."""
+    return html.Label(
+        [html.Span(label, className="picker-label"),
+         dbc.Select(id=state.ctl(key), options=options, value=None if value is None else str(value),
+                    className=f"picker {cls}")],  # fmt: skip
     )
 
 
@@ -139,23 +149,30 @@ def create_app(data: DataSource | None = None, *, users_path: Path | str | None 
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Download(id="download"),
             dcc.Store(id="author-store", storage_type="local"),
+            dcc.Store(id="page-meta"),
+            dcc.Store(id="page-meta-sink"),
             html.Div(id="header"),
-            html.Main(id="page", className="page"),
+            html.Main(id="page", className="page", tabIndex="-1"),
         ],
         id="shell",
     )
     app.bibplan_data = ds  # type: ignore[attr-defined]
+    _serve_lang(app)
     init_dash_auth(app, users_path, host=host)
 
     @app.callback(
         Output("header", "children"),
         Output("page", "children"),
         Output("shell", "className"),
+        Output("page-meta", "data"),
         Input("url", "pathname"),
         State("url", "search"),
     )
     def route(pathname: str | None, search: str | None):
         return render(ds, pathname or "/", search or "")
+
+    app.clientside_callback(ClientsideFunction("bibplan_a11y", "page"), Output("page-meta-sink", "data"),
+                            Input("page-meta", "data"))  # fmt: skip
 
     @app.callback(
         Output("url", "search"),
@@ -185,6 +202,31 @@ def create_app(data: DataSource | None = None, *, users_path: Path | str | None 
     return app
 
 
+def _serve_lang(app: Dash) -> None:
+    """The first HTML answer already says its language (``?lang=en`` or Swedish); the router's
+    page meta keeps ``<html lang>`` and the title right after that (assets/a11y.js)."""
+    interpolate = app.interpolate_index
+
+    def with_lang(**kwargs: Any) -> str:
+        lang = flask.request.args.get("lang", "sv") if flask.has_request_context() else "sv"
+        return interpolate(**kwargs).replace("<html>", f'<html lang="{lang if lang in LANGS else "sv"}">', 1)
+
+    app.interpolate_index = with_lang  # type: ignore[method-assign]
+
+
+def page_title(page: PageInfo | None, view: state.ViewState, ds: DataSource, key: str | None = None) -> str:
+    """``Mål 3 Bidra till livaktig demokrati – Biblioteksplanens uppföljning``: where you are."""
+    lang = view.lang
+    if page is None or key is not None:
+        where = t(key or "title_not_found", lang)
+    elif page.name == "goal":
+        g = find_goal(ds.plan(), view.goal)
+        where = f"{t('goal', lang)} {g.number} {g.name}"
+    else:
+        where = t(page.label_key, lang)
+    return f"{where} – {t('app_title', lang)}"
+
+
 def nav_hrefs(search: str | None, pathname: str, keys: list[str]) -> tuple[list[str], str]:
     view = state.parse(search)
     by_name = {p.name: p.path for p in PAGES}
@@ -192,23 +234,41 @@ def nav_hrefs(search: str | None, pathname: str, keys: list[str]) -> tuple[list[
     return [by_name[k] + view.query() for k in keys], pathname + view.with_(lang=other).query()
 
 
-def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str]:
-    """Header, page body and shell class for a URL (the router, as a plain function)."""
+def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str, dict[str, str]]:
+    """Header, page body, shell class and page meta (language, title) for a URL (the router, as a plain function)."""
     view = state.resolve(ds, state.parse(search))
     page = next((p for p in PAGES if p.path == pathname.rstrip("/") or (p.path == "/" and pathname == "/")), None)
     if page is None:
-        body = html.Div(t("page_not_found", view.lang), className="panel")
-        return header(ds, view, pathname), body, "shell"
+        body = html.Div(html.H1(t("page_not_found", view.lang), className="page-title"), className="panel")
+        return header(ds, view, pathname), body, "shell", meta(view, page_title(None, view, ds))
     if not allowed(page):
-        body = html.Div(t("page_refused", view.lang), className="panel empty-state", id="page-refused")
-        return header(ds, view, page.path), body, "shell"
+        body = html.Div(html.H1(t("page_refused", view.lang), className="empty-state"), className="panel",
+                        id="page-refused")  # fmt: skip
+        return header(ds, view, page.path), body, "shell", meta(view, page_title(page, view, ds, "title_refused"))
+    title = meta(view, page_title(page, view, ds))
     if ds.last_data_date() is None and page.name not in ("data", "upload"):
-        body = html.Div(t("no_data_loaded", view.lang), className="panel empty-state")
-        return header(ds, view, page.path), body, "shell"
+        body = html.Div(html.H1(t("no_data_loaded", view.lang), className="empty-state"), className="panel")
+        return header(ds, view, page.path), body, "shell", title
     module = {"overview": overview, "goal": goal, "units": units, "data": data_page, "upload": upload,
               "present": present}[page.name]
     shell = "shell presenting" if page.name == "present" else "shell"
-    return header(ds, view, page.path), module.layout(ds, view), shell
+    body = module.layout(ds, view)
+    note = unknown_period_note(ds, search, view)
+    return header(ds, view, page.path), (html.Div([note, body]) if note else body), shell, title
+
+
+def unknown_period_note(ds: DataSource, search: str, view: state.ViewState) -> html.Div | None:
+    """``?period=T3`` is not silently replaced: say it does not exist, what does, and what is shown."""
+    raw = parse_qs((search or "").lstrip("?")).get("period", [""])[-1]
+    if not raw or state.parse(search).period is not None:
+        return None
+    assert view.year is not None and view.period is not None  # resolved by state.resolve
+    text = t("period_unknown", view.lang, period=raw, shown=ds.period_label(view.year, view.period, view.lang))
+    return html.Div(text, className="alert alert-warning", role="alert", id="period-unknown")
+
+
+def meta(view: state.ViewState, title: str) -> dict[str, str]:
+    return {"lang": view.lang, "title": title}
 
 
 __all__ = ["create_app", "render"]

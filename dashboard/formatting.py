@@ -12,6 +12,7 @@ import decimal
 import math
 from typing import Any
 
+import pandas as pd
 from babel.dates import format_date as _babel_date
 from babel.dates import get_month_names
 from babel.numbers import format_decimal as _babel_decimal
@@ -101,6 +102,23 @@ def fmt_date(value: dt.date | dt.datetime | str | None, lang: str = "sv", style:
     return value.isoformat()
 
 
+def fmt_month(value: Any, lang: str = "sv") -> str:
+    """A month the one way it is printed everywhere: ``nov 2026`` (``Nov 2026`` in English)."""
+    if value is None or is_missing(value):
+        return MISSING
+    ts = pd.Timestamp(value)
+    return f"{month_name(ts.month, lang)} {ts.year}"
+
+
+def fmt_period(value: Any, kind: str, lang: str = "sv") -> str:
+    """A stored period of ``kind``: a month as ``nov 2026``, a year (population, survey wave) as ``2026``."""
+    if value is None or is_missing(value):
+        return MISSING
+    if kind in ("population", "survey"):
+        return str(int(value))
+    return fmt_month(value, lang)
+
+
 def fmt_datetime(value: dt.datetime | None, lang: str = "sv") -> str:
     """``2026-11-25 14:03`` in local display (timestamps are shown as stored)."""
     if value is None or is_missing(value):
@@ -125,7 +143,15 @@ def fmt_change(change: Any, change_pct: Any, change_kind: str = "pct", lang: str
     procentenheter (``+3 p.e.``; ``long``: ``+3,0 procentenheter``), others in percent (``+3,5 %``).
 
     ``change`` is the difference in the indicator's unit, ``change_pct`` the relative change;
-    ``change_kind`` is ``goals.followup``'s column (``pp`` or ``pct``)."""
+    ``change_kind`` is ``goals.followup``'s column (``pp``, ``pts`` or ``pct``): means and NKI
+    change in points of their own scale (``+1,5 enh.``), never in percent."""
+    if change_kind == "pts":
+        if is_missing(change):
+            return MISSING
+        text = fmt_signed(change, 1, lang)
+        if long:
+            return text + NBSP + ("enheter" if lang != "en" else "points")
+        return text + NBSP + ("enh." if lang != "en" else "pts")
     if change_kind == "pp":
         if is_missing(change):
             return MISSING

@@ -667,6 +667,31 @@ class Store(FollowupStore):
             conn.execute(loads_t.update().where(loads_t.c.id == load_id).values(undone_at=_now()))
         return removed
 
+    def undo_blockers(self) -> dict[int, int]:
+        """Loads that cannot be undone now (the rule of :meth:`undo_load`): load id -> the latest
+        later load that replaced rows of it (undo that one first)."""
+        out: dict[int, int] = {}
+        with self.engine.connect() as conn:
+            for t in KIND_TABLES.values():
+                rows = conn.execute(sa.select(t.c.load_id, sa.func.max(t.c.replaced_by)).where(
+                    t.c.replaced_by.is_not(None), t.c.replaced_by != t.c.load_id).group_by(t.c.load_id))
+                for load_id, later in rows:
+                    out[int(load_id)] = max(out.get(int(load_id), 0), int(later))
+        return out
+
+    def undo_rows(self, load_id: int) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+        """What undoing ``load_id`` would do, per kind it touched: (the rows it removes, the rows
+        it brings back), as tidy frames."""
+        out: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        with self.engine.connect() as conn:
+            for kind, t in KIND_TABLES.items():
+                cols = [t.c[c] for c in COLUMNS[kind]]
+                gone = conn.execute(sa.select(*cols).where(t.c.load_id == load_id, t.c.replaced_by.is_(None))).fetchall()
+                back = conn.execute(sa.select(*cols).where(t.c.replaced_by == load_id)).fetchall()
+                if gone or back:
+                    out[kind] = (_frame(gone, COLUMNS[kind]), _frame(back, COLUMNS[kind]))
+        return out
+
     def last_data_date(self) -> dt.date | None:
         """"Data t.o.m." (:func:`etl.grain.data_until`): the last day the stored loans and visits
         cover, each row by its own period end (a monthly row covers its whole month)."""

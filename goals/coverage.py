@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from etl.grain import GRAIN_DATA_SV
+from etl.grain import GRAIN_DATA_SV, frame_period_end
+from etl.schedule import open_status, swedish_holidays
 from goals.periods import MONTHS_SV, Period, month_index, parse_period
 from goals.plan import Indicator
 from goals.selection import Selection
@@ -34,10 +35,54 @@ if TYPE_CHECKING:
 
 #: How a note names the follow-up period a coarser grain (etl.grain) cannot be split into.
 _PERIOD_NOUN_SV = {"month": "månad", "quarter": "kvartal", "tertial": "tertial", "ytd": "del av året", "year": "år"}
+SOURCE_SV = {"visits": "besök", "loans": "utlån", "events": "arrangemang"}
 
 
 class CoverageMixin:
     """Completeness and data-range methods of :class:`goals.model.Model`."""
+
+    def _cut_partial_month(self: "Model", kind: str) -> None:
+        """Leave out the last month of a daily source when any unit's data stops before its last
+        open day of that month (by its schedule; holidays closed): ``data_last`` moves to the month
+        before, ``last_day``/``cut_month`` remember the cut."""
+        df = getattr(self.tables, kind)
+        last = self.data_last.get(kind)
+        if last is None or not len(df):
+            return
+        y, m = divmod(last, 12)
+        start = pd.Timestamp(y, m + 1, 1)
+        month_end = start + pd.offsets.MonthEnd(0)
+        rows = df[df["date"] >= start]
+        ends = frame_period_end(kind, rows)  # a monthly row covers its whole month (etl.grain)
+        by_unit = ends.groupby(rows["unit_id"].astype(str), observed=True).max()
+        if not len(by_unit):
+            return
+        self.last_day[kind] = pd.Timestamp(by_unit.max())
+        units, dates = [], []
+        for u, d in by_unit.items():
+            rest = pd.date_range(pd.Timestamp(d) + pd.Timedelta(days=1), month_end, freq="D")
+            units += [u] * len(rest)
+            dates += list(rest)
+        if not dates:
+            return
+        after = pd.DataFrame({"unit_id": units, "date": pd.Series(dates, dtype="datetime64[s]")})
+        is_open = open_status(after["unit_id"], after["date"], self.tables.opening_hours).fillna(True)
+        holidays = pd.to_datetime(swedish_holidays([y])).astype("datetime64[s]")
+        open_after = is_open.to_numpy(dtype=bool) & ~after["date"].isin(holidays).to_numpy()
+        if open_after.any():
+            self.cut_month[kind] = last
+            self.data_last[kind] = last - 1
+
+    def cut_note(self: "Model", tables: list[str]) -> str:
+        """"besök t.o.m. 2026-10-14, okt 2026 utelämnad (ofullständig månad)" for each cut source
+        among ``tables`` ("" when none is cut)."""
+        parts = []
+        for t in tables:
+            if t in self.cut_month:
+                y, m = divmod(self.cut_month[t], 12)
+                parts.append(f"{SOURCE_SV.get(t, t)} t.o.m. {self.last_day[t]:%Y-%m-%d}, {MONTHS_SV[m]} {y} utelämnad "
+                             "(ofullständig månad)")
+        return "; ".join(parts)
 
     def _completeness(self: "Model", table: str, sel: Selection, period: Period) -> tuple[bool, bool, list[str]]:
         """(has_data, complete, notes) of ``table`` for ``sel`` in ``period``."""
@@ -57,11 +102,14 @@ class CoverageMixin:
         first_code = month_index(period.year, period.first_month)
         last_code = month_index(period.year, period.last_month)
         d0, d1 = self.data_first.get(table), self.data_last.get(table)
+        cut = self.cut_note([table])
         if d0 is None or d1 is None or first_code > d1 or last_code < d0:
-            return False, np.zeros(n_sel, dtype=bool), [("ingen data för perioden",)] * n_sel
+            note = f"ofullständig period: {cut}" if cut and first_code <= self.cut_month[table] else "ingen data för perioden"
+            return False, np.zeros(n_sel, dtype=bool), [(note,)] * n_sel
         common: list[str] = []
         if last_code > d1:
-            common.append(f"ofullständig period: data t.o.m. {self.last_data_date_of(table):%Y-%m-%d}")
+            common.append(f"ofullständig period: data t.o.m. {self.last_data_date_of(table):%Y-%m-%d}"
+                          + (f" ({cut})" if cut else ""))
         if first_code < d0:
             y, m = divmod(d0, 12)
             common.append(f"ofullständig period: data från {MONTHS_SV[m]} {y}")
@@ -129,12 +177,24 @@ class CoverageMixin:
 
 
     def data_end_month(self: "Model", ind: Indicator) -> int | None:
-        """The last month index with data for the indicator's table(s) (None: no data)."""
+        """The last month index with data for the indicator's table(s) (None: no data).
+
+        Opening hours are schedules that run on past the data: they end where the observed data
+        (loans, visits, events) end, so "helår 2026" with data to October compares the opening
+        hours of January–October, like everything else."""
         tables = [ind.definition.measure.table]
         c = self.compiled(ind)
         if c.den_table:
             tables.append(c.den_table)
-        lasts = [self.data_last.get(t) for t in tables if t != "survey"]
+        observed = [self.data_last[k] for k in ("loans", "visits", "events") if self.data_last.get(k) is not None]
+        lasts = []
+        for t in tables:
+            if t == "survey":
+                continue
+            last = self.data_last.get(t)
+            if t == "opening_hours" and last is not None and observed:
+                last = min(last, max(observed))
+            lasts.append(last)
         if not lasts or any(x is None for x in lasts):
             return None
         return min(lasts)  # type: ignore[type-var]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from etl.grain import GRAIN_MONTHS, frame_grain
+from etl.schedule import swedish_holidays
 from etl.tables import SURVEY_ITEMS, Tables, loans_total
 from goals.plan import NKI_ITEMS, FilterSpec, FilterValue, Measure
 
@@ -177,8 +178,8 @@ def opening_frame(tables: Tables) -> pd.DataFrame:
 def hours_array(grid: Grid, oh: pd.DataFrame, column: str) -> np.ndarray:
     """Scheduled hours per unit × month from weekly schedules valid from a date until the next.
 
-    Holidays are not removed: these are scheduled hours, as KB's Open103/203 per week.  Before a
-    unit's first schedule its hours are 0.
+    Holidays (``etl.schedule.swedish_holidays``: the days libraries are normally closed) have no
+    opening hours.  Before a unit's first schedule its hours are 0.
     """
     out = np.zeros(grid.shape)
     if not len(oh):
@@ -186,6 +187,7 @@ def hours_array(grid: Grid, oh: pd.DataFrame, column: str) -> np.ndarray:
     first = np.datetime64(f"{grid.y0:04d}-01-01", "D")
     days = first + np.arange((np.datetime64(f"{grid.y0 + grid.n_years:04d}-01-01", "D") - first).astype(int))
     weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+    closed = np.isin(days, np.array(swedish_holidays(range(grid.y0, grid.y0 + grid.n_years)), dtype="datetime64[D]"))
     day_month = days.astype("datetime64[M]").astype(np.int64) + 1970 * 12 - grid.m0
     uix = grid.unit_index(oh["unit_id"])
     valid = oh["valid_from"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
@@ -198,7 +200,7 @@ def hours_array(grid: Grid, oh: pd.DataFrame, column: str) -> np.ndarray:
         ok = (wd[rows] >= 0) & (wd[rows] < 7)
         np.add.at(weekly, (seg[ok], wd[rows][ok]), hours[rows][ok])
         day_seg = np.searchsorted(starts, days, side="right") - 1
-        per_day = np.where(day_seg >= 0, weekly[np.maximum(day_seg, 0), weekday], 0.0)
+        per_day = np.where((day_seg >= 0) & ~closed, weekly[np.maximum(day_seg, 0), weekday], 0.0)
         out[u] = np.bincount(day_month, weights=per_day, minlength=grid.n_months)[: grid.n_months]
     return out
 
@@ -320,8 +322,13 @@ def survey_arrays(grid: Grid, normalised: pd.DataFrame, measure: Measure) -> Sur
         filters.setdefault("item", list(NKI_ITEMS))
     sv = sv[_filter_mask(sv, filters)]
     if measure.aggregation == "nki":
-        # One index per respondent: the equal-weight (oviktat) mean of the answered NKI questions.
-        per = sv.groupby(["wave", "respondent_id"], observed=True).agg(unit_id=("unit_id", "first"), m=("norm", "mean"))
+        # One index per respondent who answered every NKI question (SCB: a partial answer is no
+        # index): the equal-weight (oviktat) mean of the three.
+        items = filters["item"] if isinstance(filters["item"], list) else [filters["item"]]
+        per = sv.groupby(["wave", "respondent_id"], observed=True).agg(
+            unit_id=("unit_id", "first"), m=("norm", "mean"), k=("norm", "count")
+        )
+        per = per[per["k"] == len(items)]
         waves = per.index.get_level_values("wave").to_numpy(dtype=np.int64)
         vals = (per["m"].to_numpy(dtype=float) - 1) * 100 / 9
         uix = grid.unit_index(per["unit_id"])

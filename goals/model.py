@@ -26,13 +26,12 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from etl.grain import DATA_UNTIL_KINDS, data_until, frame_period_end
 from etl.tables import Tables
 from goals.measures import (
     coarse_spans,
@@ -48,9 +47,11 @@ from goals.measures import (
     survey_arrays,
     survey_normalised,
     TableCache,
+    _month_codes,
 )
 from goals.coverage import CoverageMixin
 from goals.forecast import Forecast, ForecastMixin
+from goals.outages import Outages, find_outages
 from goals.periods import Period, month_index, parse_period
 from goals.plan import Indicator, Measure, Plan
 from goals.row import followup_row
@@ -79,6 +80,8 @@ __all__ = [
 
 #: Kinds reported every month by every unit: a missing month makes a period incomplete.
 MONTHLY_SERIES = ("loans", "visits")
+#: Kinds stored per day whose export can stop inside a month (see ``goals.coverage``).
+DAILY_KINDS = ("visits",)
 
 
 def _isnan(x: float) -> bool:
@@ -160,6 +163,12 @@ class Model(CoverageMixin, ForecastMixin):
                 # years with data per unit and calendar month (a bookmobile that never runs in
                 # July is not missing July)
                 self.calendar_count[kind] = p.reshape(len(g.unit_ids), g.n_years, 12).sum(axis=1)
+        # data end to the day: a daily source whose last month stops before a unit's last open day
+        # of that month is followed up to the month before (see goals.coverage)
+        self.last_day: dict[str, pd.Timestamp] = {}
+        self.cut_month: dict[str, int] = {}
+        for kind in DAILY_KINDS:
+            self._cut_partial_month(kind)
         self._arrays: dict[tuple, Any] = {}
         self._compiled: dict[str, _Compiled] = {}
         self._pop: dict[tuple, np.ndarray] = {}
@@ -174,7 +183,11 @@ class Model(CoverageMixin, ForecastMixin):
         self._selection_pos: dict[str, int] = {}
         self._units: pd.DataFrame | None = None
         self._survey_norm: pd.DataFrame | None = None
-        self.cache = TableCache(g, tables)
+        # counter outages: missing open days of visits, imputed or not (see goals.outages)
+        out = find_outages(tables.visits, tables.opening_hours, impute=plan.status.outages == "impute")
+        self.outage_days = self._visit_day_arrays(out)
+        value_tables = replace(tables, visits=out.visits) if out.imputed.any() else tables
+        self.cache = TableCache(g, value_tables)
         # every selection a value can be asked for, and which units each one sums
         types = sorted({t for t in self.unit_types.values() if t})
         keys = [ORGANISATION, *g.unit_ids, *(TYPE_PREFIX + t for t in types)]
@@ -200,6 +213,44 @@ class Model(CoverageMixin, ForecastMixin):
         for ind in plan.indicators:
             self.compiled(ind)
 
+    def _visit_day_arrays(self, out: Outages) -> dict[str, np.ndarray]:
+        """Open, missing and imputed days of visits per unit × month."""
+        g = self.grid
+        arrays = {k: np.zeros(g.shape) for k in ("open", "missing", "imputed")}
+        if not len(out.visits):
+            return arrays
+        uix = g.unit_index(out.visits["unit_id"])
+        months = _month_codes(out.visits["date"]) - g.m0
+        ok = (uix >= 0) & (months >= 0) & (months < g.n_months)
+        for key, flags in (("open", out.open_day), ("missing", out.missing), ("imputed", out.imputed)):
+            np.add.at(arrays[key], (uix[ok & flags], months[ok & flags]), 1.0)
+        return arrays
+
+    def _outage_notes(self, ms: slice) -> tuple[np.ndarray, list[list[str]]]:
+        """(complete, notes) per selection from the counter outages in the months ``ms``."""
+        sets = self.plan.status
+        days = {k: self.membership @ a[:, ms].sum(axis=1) for k, a in self.outage_days.items()}
+        complete = np.ones(len(self.all_selections), dtype=bool)
+        notes: list[list[str]] = [[] for _ in self.all_selections]
+        for i in range(len(self.all_selections)):
+            miss, imp, opn = days["missing"][i], days["imputed"][i], days["open"][i]
+            if not miss:
+                continue
+            if sets.outages == "none" or miss > imp:
+                complete[i] = False
+                notes[i].append(f"avbrott i besöksräknaren: {int(miss - imp if imp else miss)} öppetdagar utan värde "
+                                f"(planen: outages {sets.outages})")
+                continue
+            share = imp / opn if opn else 1.0
+            pct = f"{100 * share:.1f}".replace(".", ",")
+            if share > sets.max_imputed_share:
+                complete[i] = False
+                notes[i].append(f"för stor andel skattad: {int(imp)} av {int(opn)} öppetdagar ({pct} %), "
+                                f"över {round(100 * sets.max_imputed_share)} %")
+            else:
+                notes[i].append(f"skattat: {int(imp)} av {int(opn)} öppetdagar ({pct} %) med samma veckodags median")
+        return complete, notes
+
     def forget_values(self) -> None:
         """Drop every memoised value, forecast and coverage; keep the aggregated arrays."""
         for memo in (self._values, self._forecasts, self._ratios, self._pop_values, self._coverage, self._calibrations):
@@ -207,14 +258,18 @@ class Model(CoverageMixin, ForecastMixin):
 
     # ------------------------------------------------------------------ data range
     def last_data_date(self) -> pd.Timestamp | None:
-        """"Data t.o.m." (:func:`etl.grain.data_until`, the rule the store uses too): the last day
-        the loans and visits cover, each row by its own period end."""
-        ends = {}
-        for kind in DATA_UNTIL_KINDS:
-            df = getattr(self.tables, kind)
-            ends[kind] = frame_period_end(kind, df).max() if len(df) else None
-        last = data_until(ends)
-        return pd.Timestamp(last) if last is not None else None
+        """The last day with loans, visits or events ("data t.o.m."): the last day of a daily
+        source's data, the month end of a monthly one."""
+        ends = [self.source_end(k) for k in ("loans", "visits", "events")]
+        ends = [e for e in ends if e is not None]
+        return max(ends) if ends else None
+
+    def source_end(self, kind: str) -> pd.Timestamp | None:
+        """The last day with data of one source (a cut partial month counts to its last day)."""
+        if kind in self.last_day:
+            return self.last_day[kind]
+        last = self.data_last.get(kind)
+        return None if last is None else self.last_data_date_of_month(last)
 
     def years(self) -> list[int]:
         """Years with data (loans, visits, events or survey)."""
@@ -323,6 +378,15 @@ class Model(CoverageMixin, ForecastMixin):
         notes: list[tuple[str, ...]] = [()] * n_sel
         pending = ~self.whole_city & (self.district_membership.sum(axis=1) > 0)
         yi = year - self.grid.y0
+        projected = self._projection(arr, yi)
+        if projected is not None:
+            col, first, last = projected
+            known = self.district_membership @ np.isnan(col) == 0
+            found = pending & known
+            values[found] = (self.district_membership @ np.nan_to_num(col))[found]
+            for i in np.flatnonzero(found):
+                notes[i] = (f"befolkning {year} framskriven med trenden {first}–{last} (ej publicerad än)",)
+            pending &= ~found
         for y in [yi, *range(min(yi - 1, self.grid.n_years - 1), -1, -1)]:
             if not pending.any():
                 break
@@ -344,6 +408,22 @@ class Model(CoverageMixin, ForecastMixin):
                 notes[i] = (missing,)
         self._pop_values[memo] = (values, notes)
         return values, notes
+
+    def _projection(self, arr: np.ndarray, yi: int) -> tuple[np.ndarray, int, int] | None:
+        """The population of year index ``yi`` projected per district when that year is not
+        published yet (at most two years after the last one): the last year × the mean yearly
+        growth of the last three years.  (column, first year, last year) of the trend, or None."""
+        if not 0 <= yi < self.grid.n_years or not np.isnan(arr[:, yi]).all():
+            return None
+        have = [y for y in range(yi) if not np.isnan(arr[:, y]).all()]
+        if len(have) < 2 or yi - have[-1] > 2:
+            return None
+        last = have[-1]
+        first = max(have[0], last - 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = (arr[:, last] / arr[:, first]) ** (1 / (last - first))
+        col = arr[:, last] * growth ** (yi - last)
+        return col, self.grid.y0 + first, self.grid.y0 + last
 
     # ------------------------------------------------------------------ values
     def value(self, ind: Indicator, sel: Selection, period: Period) -> Value:
@@ -380,6 +460,10 @@ class Model(CoverageMixin, ForecastMixin):
             split = split | self._split_batch(c.den_table, period)[0]
         g = self.grid
         ms = g.month_slice(month_index(period.year, period.first_month), month_index(period.year, period.last_month))
+        if "visits" in (d.measure.table, c.den_table):
+            ok, onotes = self._outage_notes(ms)
+            complete = complete & ok
+            notes = [a + b for a, b in zip(notes, onotes)]
         assert c.num is not None
         num = self.membership @ c.num[:, ms].sum(axis=1)
         if c.den_kind == "population":
@@ -473,7 +557,7 @@ class Model(CoverageMixin, ForecastMixin):
         else:
             val, lo, hi = mean_interval(n, float(sa.s[ix, yi].sum()), float(sa.ss[ix, yi].sum()))
         if agg == "nki":
-            notes.append("NKI oviktat (lika vikter)")
+            notes.append("NKI oviktat (lika vikter), bara svarande som besvarat alla NKI-frågor")
         if n < MIN_ANSWERS:
             notes.append(f"för få svar (n = {int(n)})")
         return Value(value=val * scale, n=n, ci_low=lo * scale, ci_high=hi * scale, complete=True, has_data=True, notes=notes)

@@ -201,9 +201,12 @@ class Target(_Model):
     change_pct: float | None = None
     tolerance: float = Field(default=0.0, ge=0)
     margin: float = Field(default=0.0, ge=0)
-    #: Level per unit id for indicators that add up over units (counts, hours per week): their
-    #: ``level`` is the whole organisation's target, so a unit is judged only against its own level.
+    #: Level per unit id: ``level`` is the whole organisation's target, so a unit is judged against
+    #: its own level here (or ``unit_change_pct``; see ``Indicator.unit_targets``).
     units: dict[str, float] = {}
+    #: With a level for the organisation: the units (those without their own level) are judged on
+    #: their change against last year instead, by this many percent.
+    unit_change_pct: float | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Target":
@@ -211,6 +214,8 @@ class Target(_Model):
             raise ValueError("ange exakt ett av level (nivå) och change_pct (förändring i procent mot föregående år)")
         if self.units and self.level is None:
             raise ValueError("units: (mål per enhet) gäller bara nivåmål; ange level för hela organisationen")
+        if self.unit_change_pct is not None and self.level is None:
+            raise ValueError("unit_change_pct gäller bara nivåmål; ett förändringsmål (change_pct) gäller redan varje enhet")
         return self
 
     @property
@@ -245,6 +250,12 @@ class Indicator(_Model):
     definition: Definition
     targets: dict[int, Target] = {}
     series_breaks: list[SeriesBreak] = []
+    #: Whether the organisation's level target also applies to each unit: ``own`` (the default)
+    #: judges a unit only on its own level (``units:``) or ``unit_change_pct``, since a district
+    #: library's users also use the main library and the bookmobiles; ``organisation`` applies the
+    #: level to every unit (not for counts, which add up over units).  Change targets apply to
+    #: every unit either way.
+    unit_targets: Literal["own", "organisation"] = "own"
 
     @field_validator("targets")
     @classmethod
@@ -257,6 +268,16 @@ class Indicator(_Model):
     @property
     def is_survey(self) -> bool:
         return self.definition.measure.table == "survey"
+
+    @property
+    def change_kind(self) -> str:
+        """How a change on last year is stated: ``pp`` (procentenheter) for percentages, ``pts``
+        (points on the indicator's own scale) for means and NKI, else ``pct`` (relative change)."""
+        if self.is_percentage:
+            return "pp"
+        if self.definition.measure.aggregation in ("mean", "nki"):
+            return "pts"
+        return "pct"
 
     @property
     def counts_occurrences(self) -> bool:
@@ -344,6 +365,12 @@ class StatusSettings(_Model):
     #: A count (loans, visits, events, participants) below this, this year or last, gives
     #: "för litet underlag" instead of a status.
     min_count: int = Field(default=20, ge=0)
+    #: Missing open days of visits (counter outages): ``impute`` them from the same weekday's
+    #: median of the surrounding weeks, or ``none`` (the period is incomplete); see goals.outages.
+    outages: Literal["impute", "none"] = "impute"
+    #: With ``impute``: above this share of a selection's open days imputed, the period is
+    #: incomplete instead.
+    max_imputed_share: float = Field(default=0.15, ge=0, le=1)
 
 
 class PlanFile(_Model):

@@ -7,7 +7,8 @@ accumulating indicator at a part-year period, which has no period target (``targ
 year's full-year value × (1 + change).  ``status_basis`` says what ``status`` judged (``period``:
 the value against ``target``; ``prognos``: the forecast against ``target_full_year``);
 ``forecast_status`` always judges the forecast against ``target_full_year``.  ``change_kind`` is
-``pp`` for percentage indicators (``change`` in procentenheter, ``change_pct`` empty) and ``pct``
+``pp`` for percentage indicators (``change`` in procentenheter, ``change_pct`` empty), ``pts`` for
+means and NKI (``change`` in points of the indicator's scale, ``change_pct`` empty) and ``pct``
 otherwise.
 """
 
@@ -55,7 +56,9 @@ def followup_row(
     if truncated:
         end = model.last_data_date_of_month(model.data_end_month(ind))  # type: ignore[arg-type]
         span = f"{MONTHS_SV[0]}–{MONTHS_SV[eff.last_month - 1]}"
-        notes.append(f"ofullständig: data t.o.m. {end:%Y-%m-%d}; {span} jämförs med {span} {period.year - 1}")
+        tables = [ind.definition.measure.table, model.compiled(ind).den_table or ""]
+        cut = model.cut_note([t for t in tables if t])
+        notes.append(f"ofullständig: {cut or f'data t.o.m. {end:%Y-%m-%d}'}; {span} jämförs med {span} {period.year - 1}")
     notes += list(v.notes)
     part_year = not eff.is_full_year
     prev_p = eff.previous()
@@ -72,7 +75,7 @@ def followup_row(
     comparable = v.complete and not _isnan(v.value)
     change = v.value - previous if comparable and not _isnan(previous) else math.nan
     change_pct = math.nan
-    if not ind.is_percentage and not _isnan(change) and previous != 0:
+    if ind.change_kind == "pct" and not _isnan(change) and previous != 0:
         change_pct = change / abs(previous) * 100
 
     fc = model.forecast(ind, sel, eff) if part_year else Forecast()
@@ -80,7 +83,7 @@ def followup_row(
         notes.append("helårsprognos från data hittills i år")
     t = ind.target(period.year)
     full_previous = math.nan
-    if brk is None and t is not None and t.change_pct is not None:
+    if brk is None and t is not None and (t.change_pct is not None or t.unit_change_pct is not None):
         fp = model.value(ind, sel, prev_p.full_year())
         if fp.complete and not _isnan(fp.value) and fp.value != 0:
             full_previous = fp.value
@@ -94,6 +97,7 @@ def followup_row(
         adds_up_over_units=ind.adds_up_over_units,
         whole=sel.whole,
         unit_key=sel.key,
+        unit_targets=ind.unit_targets,
     )
     notes += rt.notes
     small = ""
@@ -125,13 +129,15 @@ def followup_row(
         "unit_type": sel.type,
         "period_start": eff.start.isoformat(),
         "period_end": eff.end.isoformat(),
-        "span": f"{MONTHS_SV[eff.first_month - 1]}–{MONTHS_SV[eff.last_month - 1]}"
+        # a survey's value is its year's wave, whatever months the period has
+        "span": f"enkät {period.year}" if ind.is_survey
+        else f"{MONTHS_SV[eff.first_month - 1]}–{MONTHS_SV[eff.last_month - 1]}"
         if eff.first_month != eff.last_month else MONTHS_SV[eff.first_month - 1],
         "value": v.value,
         "previous": previous,
         "change": change,
         "change_pct": change_pct,
-        "change_kind": "pp" if ind.is_percentage else "pct",
+        "change_kind": ind.change_kind,
         "target": rt.target,
         "target_full_year": rt.full_target,
         "target_kind": rt.kind,

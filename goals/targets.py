@@ -77,21 +77,30 @@ def resolve_target(
     adds_up_over_units: bool = False,
     whole: bool = True,
     unit_key: str = "",
+    unit_targets: str = "own",
 ) -> ResolvedTarget:
     """The period's and the full year's target for one row.
 
     ``previous``: last year's value for the same months (NaN: not comparable); ``full_previous``:
-    last year's full-year value (NaN: not comparable or across a series break).  A level target on
-    an indicator that adds up over units applies to a unit only through ``Target.units``."""
+    last year's full-year value (NaN: not comparable or across a series break).  The organisation's
+    level applies to a unit (or unit type) only through ``Target.units``, as a change by
+    ``Target.unit_change_pct``, or -- ``unit_targets == "organisation"``, not for counts that add up
+    over units -- as it is.  A change target applies to every unit."""
     if t is None:
         return ResolvedTarget()
     notes: list[str] = []
     level = target = target_change = full_target = math.nan
     tol = margin = full_tol = full_margin = 0.0
     annual_level = unit_missing = False
-    if t.level is not None:
+    change_pct = t.change_pct
+    if t.level is not None and not whole:
+        own = t.units.get(unit_key, math.nan)
+        if _isnan(own) and t.unit_change_pct is not None:
+            change_pct = t.unit_change_pct
+            notes.append(f"enheten bedöms på förändring ({t.unit_change_pct:+g} %) mot föregående år".replace(".", ","))
+    if t.level is not None and change_pct is None:
         level = t.level
-        if adds_up_over_units and not whole:
+        if not whole and (adds_up_over_units or unit_targets != "organisation"):
             level = t.units.get(unit_key, math.nan)
             if _isnan(level):
                 unit_missing = True
@@ -102,7 +111,7 @@ def resolve_target(
         annual_level = grows_with_time and part_year
         target = math.nan if annual_level else level
     else:
-        target_change = float(t.change_pct)  # type: ignore[arg-type]
+        target_change = float(change_pct)  # type: ignore[arg-type]
         if previous == 0:
             notes.append("föregående år 0: en förändring i procent går inte att beräkna")
         elif not _isnan(previous):
@@ -115,7 +124,7 @@ def resolve_target(
     judged = full_target if annual_level else target
     tol_low, tol_high = tolerance_band(judged, direction, tol, margin)
     return ResolvedTarget(
-        kind=t.kind,
+        kind="forandring" if change_pct is not None else "niva",
         level=level,
         target=target,
         target_change=target_change,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from babel.numbers import format_decimal
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
 import goals
 from dashboard.app import create_app
@@ -35,11 +36,12 @@ def swedish(value: float, decimals: int) -> str:
 
 
 def choose(dash_duo: Any, picker: str, label: str) -> None:
-    """Open a dcc.Dropdown and click the option with ``label`` (waits for the menu to render)."""
-    dash_duo.find_element(picker).click()
-    dash_duo.wait_for_contains_text(".dash-dropdown-options", label, timeout=10)
-    option = next(o for o in dash_duo.find_elements(".dash-dropdown-option") if o.text == label)
-    option.click()
+    """Pick the option with ``label`` in a view control (a native ``<select>``)."""
+    Select(dash_duo.find_element(picker)).select_by_visible_text(label)
+
+
+def chosen(dash_duo: Any, picker: str) -> str:
+    return Select(dash_duo.find_element(picker)).first_selected_option.text
 
 
 def start(dash_duo: Any, ds: DataSource, path: str) -> None:
@@ -80,9 +82,9 @@ def test_the_url_restores_the_view(dash_duo: Any, sample_ds: DataSource) -> None
     start(dash_duo, sample_ds, "/mal?year=2025&period=T1&unit=gottsunda&goal=kultur")
     dash_duo.wait_for_text_to_equal("#goal-title", "Kulturcentra", timeout=20)
     assert dash_duo.find_element(".goal-head .eyebrow").text == "Mål 5 · T1 2025 (jan–apr) · Gottsunda"
-    assert dash_duo.find_element(".picker-year").text == "2025"
-    assert dash_duo.find_element(".picker-period").text == "T1 (jan–apr)"
-    assert dash_duo.find_element(".picker-unit").text == "Gottsunda"
+    assert chosen(dash_duo, ".picker-year") == "2025"
+    assert chosen(dash_duo, ".picker-period") == "T1 (jan–apr)"
+    assert chosen(dash_duo, ".picker-unit") == "Gottsunda"
     # a link to another page keeps the view
     dash_duo.find_element(".main-nav a[href^='/enheter']").click()
     dash_duo.wait_for_text_to_equal("#units-title", "Gottsunda · T1 2025 (jan–apr)", timeout=20)

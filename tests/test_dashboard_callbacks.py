@@ -131,11 +131,21 @@ def test_unit_profile_without_unit_asks_for_one(tiny_ds: DataSource) -> None:
 def test_router_renders_every_page(tiny_ds: DataSource) -> None:
     for path, marker in [("/", "goal-cards"), ("/mal", "goal-page"), ("/enheter", "units-page"),
                          ("/data", "data-page"), ("/presentation", "present-page")]:  # fmt: skip
-        header, body, shell = render(tiny_ds, path, "?year=2026&period=T1&lang=en")
+        header, body, shell, meta = render(tiny_ds, path, "?year=2026&period=T1&lang=en")
         assert find(header, "app-header")
+        assert meta["lang"] == "en" and meta["title"].endswith(" – Library plan follow-up")
         assert find(body, marker) or marker in (body.className or ""), path
-    _, body, _ = render(tiny_ds, "/finns-inte", "")
+    _, body, _, meta = render(tiny_ds, "/finns-inte", "")
+    assert meta == {"lang": "sv", "title": "Sidan finns inte – Biblioteksplanens uppföljning"}
     assert texts(body) == ["Sidan finns inte."]
+
+
+def test_an_unknown_period_in_the_url_is_reported_not_replaced_silently(tiny_ds: DataSource) -> None:
+    _, body, _, _ = render(tiny_ds, "/", "?year=2026&period=T3")
+    assert texts(body)[0] == ("Perioden T3 finns inte: T1, T2, helar (helår), Q1–Q4 eller M01–M12. "
+                              "Visar T2 2026 (jan–aug).")
+    _, body, _, _ = render(tiny_ds, "/", "?year=2026&period=T1")
+    assert "finns inte" not in " ".join(texts(body))
 
 
 def test_comments_are_versioned_and_survive_a_new_app(tiny_ds: DataSource) -> None:

@@ -173,11 +173,11 @@ def test_an_older_store_gets_the_grain_the_layout_implied(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     Store(url)
     engine = sa.create_engine(url)
-    with engine.begin() as conn:  # back to schema 4: no period_end/grain, one row each
+    with engine.begin() as conn:  # back to schema 5: no period_end/grain, one row each
         for kind in ("loans", "visits"):
             conn.execute(sa.text(f'ALTER TABLE "{kind}" DROP COLUMN period_end'))
             conn.execute(sa.text(f'ALTER TABLE "{kind}" DROP COLUMN grain'))
-        conn.execute(sa.text("DELETE FROM schema_version WHERE version = 5"))
+        conn.execute(sa.text("DELETE FROM schema_version WHERE version = 6"))
         conn.execute(sa.text("INSERT INTO loads (id, started_at, user, data_dir, rows_added, rows_replaced) "
                              "VALUES (1, '2024-01-01', 't', '', 0, 0)"))
         conn.execute(sa.text("INSERT INTO visits (date, unit_id, visits, estimated, load_id, source_file, source_sheet) "

@@ -34,6 +34,7 @@ PLAN = {
             "decimals": 0, "description_sv": "Andel 4–5.",
             "definition": {"measure": {"table": "survey", "filters": {"item": "bemotande"}, "aggregation": "top2box"}, "scale": 100},
             "targets": {2025: {"level": 90, "tolerance": 5}},
+            "unit_targets": "organisation",  # the level holds for every unit
         },
     ],
     "goal_sets": [{"id": "uppdrag", "name": "Uppdrag", "goals": [{"id": "u1", "name": "Läs mer", "indicators": ["barn_sum"]}]}],

@@ -73,6 +73,28 @@ RESOLVE_CASES = [
         dict(level=NAN, unit_level_missing=True, notes=("nivåmålet gäller hela organisationen",)),
     ),
     (
+        "a per-inhabitant level is the organisation's: not a unit's unless the plan says so",
+        Target(level=6.5, tolerance=0.3),
+        dict(direction="higher", previous=6.0, full_previous=NAN, part_year=False, grows_with_time=True,
+             whole=False, unit_key="syd"),
+        dict(level=NAN, target=NAN, unit_level_missing=True, notes=("nivåmålet gäller hela organisationen",)),
+    ),
+    (
+        "unit_targets: organisation applies the level to every unit",
+        Target(level=6.5, tolerance=0.3),
+        dict(direction="higher", previous=6.0, full_previous=NAN, part_year=False, grows_with_time=False,
+             whole=False, unit_key="syd", unit_targets="organisation"),
+        dict(level=6.5, target=6.5, unit_level_missing=False),
+    ),
+    (
+        "unit_change_pct: a unit without its own level is judged on its change, 6.0 x 1.01",
+        Target(level=6.5, tolerance=0.3, unit_change_pct=1),
+        dict(direction="higher", previous=6.0, full_previous=7.0, part_year=True, grows_with_time=True,
+             whole=False, unit_key="syd"),
+        dict(kind="forandring", target=6.06, target_change=1.0, full_target=7.07, annual_level=False,
+             tol=0.018, notes=("enheten bedöms på förändring (+1 %) mot föregående år",)),
+    ),
+    (
         "a unit with its own level is judged on it",
         Target(level=1000, units={"norr": 120}),
         dict(direction="higher", previous=NAN, full_previous=NAN, part_year=False, grows_with_time=True,

@@ -78,7 +78,7 @@ def test_interval_covering_target_is_never_ej() -> None:
         indicator(
             "bem",
             {"measure": {"table": "survey", "filters": {"item": "bemotande"}, "aggregation": "top2box"}, "scale": 100},
-            targets={2025: {"level": 90, "tolerance": 5}},
+            targets={2025: {"level": 90, "tolerance": 5}}, unit_targets="organisation",
         )
     )
     row = followup(plan, tiny_tables(), 2025, "helar", unit="norr").iloc[0]
@@ -90,7 +90,7 @@ def test_interval_covering_target_is_never_ej() -> None:
         indicator(
             "bem",
             {"measure": {"table": "survey", "filters": {"item": "bemotande"}, "aggregation": "top2box"}, "scale": 100},
-            targets={2025: {"level": 95, "tolerance": 5}},
+            targets={2025: {"level": 95, "tolerance": 5}}, unit_targets="organisation",
         )
     )
     assert followup(plan95, tiny_tables(), 2025, "helar", unit="norr").iloc[0]["status"] == "ej_uppnatt"
@@ -222,7 +222,7 @@ def test_followup_value_meeting_its_level_target_is_uppnatt(fraction: float, tol
     value = {"norr": 2.64, "syd": 2.64, None: 12 * 148 / 170}[unit]
     plan = plan_of(
         indicator("pc", {"measure": CHILD_LOANS, "denominator": {"kind": "population", "age_from": 0, "age_to": 17}},
-                  targets={2025: {"level": value * fraction, "tolerance": tol}})
+                  targets={2025: {"level": value * fraction, "tolerance": tol}}, unit_targets="organisation")
     )
     row = followup(plan, TINY, 2025, "helar", unit=unit).iloc[0]
     assert row["value"] == pytest.approx(value)

@@ -215,21 +215,29 @@ def test_sum_of_another_column_and_scale(model: Model) -> None:
     assert val(model, "fack_pc", "syd", 2025, "helar").value == pytest.approx(12 * 3 / 200 * 1000)
 
 
-def test_visits_skip_missing_days_and_per_opening_hour(model: Model) -> None:
-    # Q1 2025: 90 days; syd lost 2025-03-15 (outage, NaN, not 0)
-    assert val(model, "besok", "syd", 2025, "Q1").value == 89 * 4
-    assert val(model, "besok", None, 2025, "Q1").value == 90 * 10 + 89 * 4
+def test_visits_impute_missing_days_and_per_opening_hour(model: Model) -> None:
+    # Q1 2025: 90 days; syd lost 2025-03-15 (outage, NaN, not 0), imputed by default as the median
+    # of the Saturdays four weeks either side (all 4): 90 x 4, flagged "skattat"
+    syd = val(model, "besok", "syd", 2025, "Q1")
+    assert syd.value == 90 * 4 and syd.complete
+    # syd has no schedule: every day is open except 1 and 6 January (holidays): 88 open days
+    assert "skattat: 1 av 88 öppetdagar (1,1 %) med samma veckodags median" in syd.notes
+    assert val(model, "besok", None, 2025, "Q1").value == 90 * 10 + 90 * 4
     # January 2025 starts on a Wednesday: Mon 4, Tue 4, Wed 5, Thu 5, Fri 5, Sat 4, Sun 4.
-    # norr hours: (4 + 4 + 5 + 5) x 9 + 5 x 6 + 4 x 4 + 4 x 4 = 224; visits 31 x 10 = 310
-    assert val(model, "besok_per_timme", "norr", 2025, "M01").value == pytest.approx(310 / 224)
+    # norr hours: (4 + 4 + 5 + 5) x 9 + 5 x 6 + 4 x 4 + 4 x 4 = 224, less the holidays (closed):
+    # nyårsdagen (Wed) and trettondedag jul (Mon), 9 hours each = 206; visits 31 x 10 = 310
+    assert val(model, "besok_per_timme", "norr", 2025, "M01").value == pytest.approx(310 / 206)
 
 
 def test_opening_hours_per_week_and_evening_share(model: Model) -> None:
-    # T1 2025 (120 days) weekday counts: Mon 17, Tue 17, Wed 18, Thu 17, Fri 17, Sat 17, Sun 17
-    hours = (17 + 17 + 18 + 17) * 9 + 17 * 6 + 17 * 4 + 17 * 4  # = 859
+    # T1 2025 (120 days) weekday counts: Mon 17, Tue 17, Wed 18, Thu 17, Fri 17, Sat 17, Sun 17;
+    # closed on the holidays: 1 Jan (Wed 9 h), 6 Jan (Mon 9 h), långfredagen 18 Apr (Fri 6 h),
+    # påskafton (Sat 4 h), påskdagen (Sun 4 h), annandag påsk 21 Apr (Mon 9 h) = 41 h
+    hours = (17 + 17 + 18 + 17) * 9 + 17 * 6 + 17 * 4 + 17 * 4 - 41  # = 818
     assert val(model, "timmar_vecka", "norr", 2025, "T1").value == pytest.approx(hours / (120 / 7))
-    # after 18 on Mon-Thu (1 h each) plus all weekend hours (Sat 4, Sun 4)
-    evening = (17 + 17 + 18 + 17) * 1 + 17 * 4 + 17 * 4
+    # after 18 on Mon-Thu (1 h each) plus all weekend hours (Sat 4, Sun 4), less the holidays'
+    # 1 + 1 + 0 + 4 + 4 + 1 = 11
+    evening = (17 + 17 + 18 + 17) * 1 + 17 * 4 + 17 * 4 - 11
     assert val(model, "kvall_andel", "norr", 2025, "T1").value == pytest.approx(evening / hours * 100)
 
 
@@ -276,11 +284,12 @@ def test_survey_answers_on_ten_point_scale_are_rescaled(model: Model) -> None:
 
 
 def test_nki_unweighted_per_respondent(model: Model) -> None:
-    # respondent indices: (10-1)x100/9 = 100, (7-1)x100/9 = 66.67, mean(4, 7) = 5.5 -> 50
+    # respondent indices: (10-1)x100/9 = 100, (7-1)x100/9 = 66.67; k3 answered two of the three
+    # questions and gives no index (SCB counts complete answers only)
     v = val(model, "nki", "norr", 2025, "helar")
-    assert v.n == 3
-    assert v.value == pytest.approx((100 + 600 / 9 + 50) / 3)
-    assert any("oviktat" in n for n in v.notes)
+    assert v.n == 2
+    assert v.value == pytest.approx((100 + 600 / 9) / 2)
+    assert any("oviktat" in n and "alla NKI-frågor" in n for n in v.notes)
 
 
 def test_incomplete_when_a_unit_lacks_a_month() -> None:

@@ -364,10 +364,16 @@ def test_an_upload_that_shrinks_asks_and_loads_only_when_confirmed(d, loaded):
     assert [p.code for p in preview.problems if p.is_error] == ["replace_shrinks"]
 
     class _Ds:  # what preview_block reads from the app's data source
+        def __init__(self):
+            self.store = store
+
         def units(self):
             import pandas as pd
 
             return pd.DataFrame({"unit_id": ["gottsunda"], "name": ["Gottsunda bibliotek"]})
+
+        def tables(self):
+            return store.read_tables()
 
     html = str(preview_block(_Ds(), preview, "sv"))
     assert "upload-shrink-grid" in html and "upload-replace" in html and "upload-confirm" in html

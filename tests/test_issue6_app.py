@@ -185,16 +185,20 @@ def test_admin_uploads_confirms_and_undoes(env) -> None:
                                                               ["2026-11", "Syd", "Bok", "Vuxna", 50, 10]]),
                                "utlan_fel.xlsx": xlsx([HEADER, ["2026-11", "Okänd filial", "Bok", "Vuxna", 1, 0]])})
     shown = texts(out["upload-preview"]["children"])
-    assert "1 fel, 0 varningar." in shown
+    assert "utlan_fel.xlsx: 1 fel, 0 varningar" in shown
     assert "utlan_fel.xlsx" in shown and "Okänd filial" in shown
-    assert '"row": 2.0' in shown  # the bad row, as the Excel row number
-    assert "Läs in" in shown and "2026-11-01" in shown
+    assert '"children": "2"' in shown  # the bad row, as the Excel row number
+    assert "Läs in" in shown and "nov 2026" in shown
+    # the answer at the top: one file loads two new rows (Norr and Syd, November), one is refused
+    assert "1 fil(er) läses in: 2 nya rader, 0 ersatta, 0 oförändrade. 1 fil(er) vägras" in shown
     token = out["upload-token"]["data"]
     assert re.fullmatch(r"[0-9a-f]{16}", token)
     assert ds.last_data_date().isoformat() == "2026-10-31"  # nothing stored by the preview
     done = call(client, app, "upload-result.children", {("upload-confirm", "n_clicks"): 1,
                                                          ("upload-token", "data"): token})  # fmt: skip
-    assert "Inläst (inläsning 2): 2 nya rader, 0 ersatta." in texts(done)
+    assert "Inläst (inläsning 2): 2 nya rader, 0 ersatta, 0 oförändrade." in texts(done)
+    assert "Utlån: data t.o.m. 2026-11-30" in texts(done)
+    assert "period=M11" in texts(done)
     assert "Lästes inte in (fel): utlan_fel.xlsx." in texts(done)
     assert ds.last_data_date().isoformat() == "2026-11-30"
     last = ds.store.loads().iloc[-1]
@@ -203,6 +207,8 @@ def test_admin_uploads_confirms_and_undoes(env) -> None:
     asked = call(client, app, "undo-confirm.displayed", {('{"load":["ALL"],"type":"undo-load"}', "n_clicks"): buttons})
     assert asked["undo-confirm"]["displayed"] is True and asked["undo-pending"]["data"] == 2
     assert asked["undo-confirm"]["message"].startswith("Ångra inläsning 2 (")
+    # what goes and what comes back: November's 110 + 20 loans at Norr go, nothing comes back
+    assert "Utlån Norrbiblioteket nov 2026: 130 → – (1 rader tas bort, 0 kommer tillbaka)" in asked["undo-confirm"]["message"]
     undone = call(client, app, "undo-status.children", {("undo-confirm", "submit_n_clicks"): 1,
                                                          ("undo-pending", "data"): 2})  # fmt: skip
     assert "Inläsning 2 är ångrad: 2 rader borttagna." in texts(undone)

@@ -272,7 +272,14 @@ def test_units_chart_like_with_like_and_colour_blind_safe():
     stad = t.loans[t.loans["unit_id"] == "filial_b"].assign(unit_id="stad")
     loans = conform("loans", pd.concat([t.loans.astype({"unit_id": "str"}), stad.astype({"unit_id": "str"})]))
     tables = Tables(units=units.astype({"type": "category"}), loans=loans, population=t.population, survey=t.survey)
-    xlsx = write_report(fx.plan(), tables, fx.store_info(), 2026, "T2", generated=dt.date(2026, 9, 15))
+    # the organisation's level applies to the units only when the plan says so (unit_targets)
+    from goals import parse_plan
+    from tests.test_report_fixtures import PLAN
+
+    raw = {**PLAN, "indicators": [{**i, "unit_targets": "organisation"} if i.get("definition", {}).get("denominator")
+                                  else i for i in PLAN["indicators"]]}
+    xlsx = write_report(parse_plan(raw, "testplan.yaml"), tables, fx.store_info(), 2026, "T2",
+                        generated=dt.date(2026, 9, 15))
     wb = openpyxl.load_workbook(io.BytesIO(xlsx))
     charts = _chart_xml(xlsx)
     per_inv = charts[3]

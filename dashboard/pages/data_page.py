@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import state, views
@@ -59,14 +60,14 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                          download_button("coverage", lang)],  # fmt: skip
                         className="section-head",
                     ),
-                    dcc.RadioItems(
+                    dbc.RadioItems(
                         id=KIND_ID,
                         options=[{"label": kind_label(k, lang), "value": k} for k in KINDS_WITH_GRID],
                         value="visits",
-                        inline=True,
                         className="kind-tabs",
-                        inputClassName="visually-hidden",
-                        labelClassName="goal-tab",
+                        input_class_name="btn-check",
+                        label_class_name="goal-tab",
+                        label_checked_class_name="goal-tab-checked",
                     ),
                     graph({}, "coverage-graph"),
                     html.Div(

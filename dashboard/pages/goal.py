@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, dcc, html, no_update
 
 from dashboard import state, theme, views
@@ -40,13 +41,14 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
     current = views.find_goal(plan, view.goal)
     return html.Div(
         [
-            dcc.RadioItems(
+            dbc.RadioItems(
                 id=state.ctl("goal"),
                 options=[{"label": html.Span([html.B(str(g.number)), " ", g.name]), "value": g.id} for g in goals],
                 value=current.id,
                 className="goal-tabs",
-                inputClassName="visually-hidden",
-                labelClassName="goal-tab",
+                input_class_name="btn-check",
+                label_class_name="goal-tab",
+                label_checked_class_name="goal-tab-checked",
             ),
             html.Div(id="goal-head", className="page-head goal-head"),
             html.Div(id="goal-summary"),
@@ -55,15 +57,13 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
             html.Div(
                 [
                     html.Span(t("units_title", lang) + ":", className="me-2"),
-                    dcc.Checklist(
+                    dbc.Checklist(
                         id=INCLUDE_ID,
                         options=[{"label": t("include_main", lang), "value": "main"},
                                  {"label": t("include_buses", lang), "value": "buses"}],  # fmt: skip
                         value=["main", "buses"],
                         inline=True,
                         className="include-toggle",
-                        inputClassName="form-check-input me-1",
-                        labelClassName="me-3",
                     ),
                 ],
                 className="toolbar",
@@ -81,7 +81,7 @@ def _cap(text: str) -> str:
 def period_heading(rows: Any, lang: str) -> str:
     """``Mål jan–aug`` (the months the values cover), or ``Målvärde`` for a whole year."""
     spans = [str(s) for s in rows["span"].dropna().unique()] if "span" in rows and len(rows) else []
-    spans = [s for s in spans if s != "jan–dec"]
+    spans = [s for s in spans if s != "jan–dec" and not s.startswith("enkät")]  # a survey wave is no span
     return f"{_cap(views.word('target', lang))} {spans[0]}" if len(spans) == 1 else t("target", lang)
 
 
@@ -131,7 +131,7 @@ def indicator_header(row: Any, ind: Any, lang: str) -> html.Div:
 
     items = [
         fig(f"{t('value', lang)} {span}".strip(), fmt_value(row["value"], decimals, unit_label, lang), "big"),
-        fig(f"{t('previous', lang)}", fmt_value(row["previous"], decimals, unit_label, lang)),
+        fig(t("previous_wave" if ind.is_survey else "previous", lang), fmt_value(row["previous"], decimals, unit_label, lang)),
         fig(t("change", lang), views.change_text(row, lang) or "–"),
     ]
     if not is_missing(row.get("target")):

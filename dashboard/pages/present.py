@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, ctx, dcc, html, no_update
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, html, no_update
 
 from dashboard import state, theme, views
 from dashboard.components import graph, status_badge
@@ -60,8 +61,10 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                 [
                     html.Button("←", id="present-prev", n_clicks=0, className="btn btn-outline-secondary",
                                 title=t("previous_goal", lang), **{"aria-label": t("previous_goal", lang)}),  # fmt: skip
-                    dcc.Dropdown(id=state.ctl("goal"), options=options, value=current, clearable=False,
-                                 className="present-picker"),  # fmt: skip
+                    html.Label(
+                        [html.Span(t("goal", lang), className="visually-hidden"),
+                         dbc.Select(id=state.ctl("goal"), options=options, value=current, className="present-picker")],
+                    ),  # fmt: skip
                     html.Button("→", id="present-next", n_clicks=0, className="btn btn-outline-secondary",
                                 title=t("next_goal", lang), **{"aria-label": t("next_goal", lang)}),  # fmt: skip
                     html.Button(FULLSCREEN.get(lang, FULLSCREEN["sv"]), id="present-fullscreen", n_clicks=0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import state, views
@@ -31,8 +32,12 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
                          download_button("percapita", lang)],  # fmt: skip
                         className="section-head",
                     ),
-                    dcc.Dropdown(id=PERCAPITA_ID, options=options, value=options[0]["value"] if options else None,
-                                 clearable=False, className="picker picker-wide mb-2"),  # fmt: skip
+                    html.Label(
+                        [html.Span(t("indicator", lang), className="visually-hidden"),
+                         dbc.Select(id=PERCAPITA_ID, options=options, value=options[0]["value"] if options else None,
+                                    className="picker picker-wide mb-2")],
+                        className="d-block",
+                    ),  # fmt: skip
                     graph({}, "units-percapita"),
                 ],
                 className="panel",

@@ -15,26 +15,21 @@ import binascii
 from typing import Any
 
 import pandas as pd
+import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import state
+from dashboard import upload_summary as us
 from dashboard.auth import current_user, permitted
-from dashboard.components import Column, grid
 from dashboard.data import DataSource
-from dashboard.formatting import fmt_number
+from dashboard.formatting import fmt_date, fmt_month, fmt_number
 from dashboard.i18n import t
+from etl import changes
 from etl.config import ConfigError, data_dir
 from etl.pipeline import Preview, UploadChanged, confirm_staged, preview_upload, replacement_question
-from etl.problems import PROBLEM_COLUMNS_SV, to_frame
 from etl.store import UndoError
+from etl.tables import PERIOD_COLUMN
 from etl.upload_safety import MAX_BYTES
-
-KIND_LABELS = {
-    "sv": {"loans": "Utlån", "visits": "Besök", "events": "Arrangemang", "opening_hours": "Öppettider",
-           "survey": "Enkät", "population": "Befolkning"},
-    "en": {"loans": "Loans", "visits": "Visits", "events": "Events", "opening_hours": "Opening hours",
-           "survey": "Survey", "population": "Population"},
-}  # fmt: skip
 
 
 def _user_name() -> str:
@@ -50,23 +45,21 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
     lang = view.lang
     if not permitted("upload"):
         return refused(lang)
+    drop_text: list[Any] = [t("upload_drop", lang), " ", html.Span(t("upload_choose", lang), className="upload-choose")]
     return html.Div(
         [
             html.Div(html.H1(t("nav_upload", lang), className="page-title"), className="page-head"),
             html.Section(
                 [
                     html.H2(t("upload_title", lang), className="section-title"),
-                    html.P(t("upload_help", lang), className="section-sub"),
-                    dcc.Upload(
-                        id="upload-files",
-                        children=html.Div([t("upload_drop", lang), " ", html.A(t("upload_choose", lang))]),
-                        multiple=True,
-                        max_size=MAX_BYTES,
-                        className="upload-drop",
-                    ),
+                    html.P(t("upload_help", lang), className="section-sub", id="upload-help"),
+                    dcc.Upload(id="upload-files", children=html.Div(drop_text), multiple=True, max_size=MAX_BYTES,
+                               className="upload-drop"),  # fmt: skip
                     dcc.Store(id="upload-token"),
+                    html.Div(id="upload-announce", role="status",
+                             className="upload-announce"),  # fmt: skip
                     dcc.Loading(html.Div(id="upload-preview"), type="default"),
-                    dcc.Loading(html.Div(id="upload-result", role="status"), type="default"),
+                    html.Div(id="upload-result"),
                 ],
                 className="panel",
             ),
@@ -86,85 +79,70 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
 
 
 # --------------------------------------------------------------------------- pieces
-def problems_grid(problems: pd.DataFrame, lang: str) -> Any:
-    cols = [
-        Column(c, PROBLEM_COLUMNS_SV[c] if lang == "sv" else c.capitalize(), "int" if c == "row" else "text",
-               width={"severity": 110, "row": 80, "sheet": 120, "column": 130, "value": 120}.get(c),
-               wrap=c in ("message", "file"))  # fmt: skip
-        for c in ("severity", "file", "sheet", "row", "column", "value", "message")
-    ]
-    return grid(problems, cols, grid_id="upload-problems-grid", lang=lang)
+def unit_names(ds: DataSource) -> dict[str, str]:
+    units = ds.units()
+    return dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True))
 
 
-def replaces_grid(replaces: pd.DataFrame, units: pd.DataFrame, lang: str) -> Any:
-    names = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True))
-    df = pd.DataFrame(
-        {
-            "file": replaces["file"],
-            "source": replaces["source"],
-            "kind": [KIND_LABELS[lang].get(k, k) for k in replaces["kind"]],
-            "unit": [names.get(str(u), str(u)) for u in replaces["unit"]],
-            "first": [str(v)[:10] for v in replaces["first"]],
-            "last": [str(v)[:10] for v in replaces["last"]],
-            "rows": replaces["rows"],
-        }
-    )
-    cols = [
-        Column("file", t("upload_file", lang), wrap=True),
-        Column("source", t("upload_source", lang), width=170),
-        Column("kind", t("source_kind", lang), width=120),
-        Column("unit", t("unit", lang), width=190),
-        Column("first", t("first_period", lang), width=120),
-        Column("last", t("last_period", lang), width=120),
-        Column("rows", t("upload_replaced_rows", lang), "number", width=150),
-    ]
-    return grid(df, cols, grid_id="upload-replaces-grid", lang=lang)
-
-
-def shrink_grid(question: pd.DataFrame, units: pd.DataFrame, lang: str) -> Any:
-    """Per file, unit and month: stored and new periods and totals where a file would shrink the store."""
-    names = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True))
-    df = question.assign(unit=[names.get(str(u), str(u)) for u in question["unit"]],
-                         kind=[KIND_LABELS[lang].get(k, k) for k in question["kind"]])
-    cols = [
-        Column("file", t("upload_file", lang), wrap=True),
-        Column("kind", t("source_kind", lang), width=110),
-        Column("unit", t("unit", lang), width=180),
-        Column("period", t("month", lang), width=110),
-        Column("stored_periods", t("shrink_stored_periods", lang), "number", width=130),
-        Column("new_periods", t("shrink_new_periods", lang), "number", width=120),
-        Column("stored_total", t("shrink_stored_total", lang), "number", width=130),
-        Column("new_total", t("shrink_new_total", lang), "number", width=120),
-    ]
-    return grid(df, cols, grid_id="upload-shrink-grid", lang=lang)
-
-
-def preview_block(ds: DataSource, preview: Preview, lang: str) -> html.Div:
-    """The problems of an upload and what it would load, with the Läs in button when anything can."""
-    problems = to_frame(preview.problems)
-    n_err = int((problems["severity"] == "fel").sum())
-    n_warn = len(problems) - n_err
-    parts: list[Any] = [
-        html.H3(t("upload_problems", lang), className="section-title"),
-        html.P(t("upload_counts", lang, errors=n_err, warnings=n_warn), id="upload-counts"),
-    ]
-    if len(problems):
-        parts.append(problems_grid(problems, lang))
-    parts.append(html.H3(t("upload_replaces", lang), className="section-title"))
+def preview_block(ds: DataSource, preview: Preview, lang: str) -> tuple[html.Div, str]:
+    """The answer to "what does this upload do?": the total and each file's outcome at the top,
+    then Läs in, then per file the units and months it brings (old -> new) and its problems.
+    Returns the block and the sentence to announce."""
+    items = us.outcomes(preview, ds.tables(), ds.store.loads(), lang)
+    names = unit_names(ds)
+    chosen = html.P(t("upload_chosen", lang, files=", ".join(f.label for f in preview.files)), id="upload-chosen")
+    total = us.summary_text(items, lang)
+    lines = html.Ul([html.Li([html.B(o.name), ": ", _line(o, lang)]) for o in items], id="upload-files-summary")
+    parts: list[Any] = [chosen, html.P(html.Strong(total), id="upload-summary"), lines]
+    loads = [o for o in items if o.state == "loads"]
     question = replacement_question(preview)
-    if preview.loadable or len(question):
-        parts.append(replaces_grid(preview.replaces, ds.units(), lang))
-        if n_err:
-            parts.append(html.P(t("upload_errors_skipped", lang), className="text-muted"))
-        if len(question):  # issue 10: a replacement that shrinks is a question, never done silently
-            parts += [html.P(t("upload_shrinks", lang), className="text-danger"), shrink_grid(question, ds.units(), lang)]
-        parts.append(dcc.Checklist(id="upload-replace", value=[], style=None if len(question) else {"display": "none"},
-                                   options=[{"label": " " + t("upload_replace_anyway", lang), "value": "replace"}]))
+    if len(question):  # issue 10: a replacement that shrinks is a question, never done silently
+        parts += [html.P(t("upload_shrinks", lang), className="text-danger"), shrink_table(question, ds, lang)]
+    if (preview.loadable and loads) or len(question):
+        parts.append(dbc.Checklist(id="upload-replace", value=[], style=None if len(question) else {"display": "none"},
+                                   options=[{"label": t("upload_replace_anyway", lang), "value": "replace"}]))
         parts.append(html.Button(t("upload_confirm", lang), id="upload-confirm", n_clicks=0,
                                  className="btn btn-primary"))  # fmt: skip
     else:
-        parts.append(html.P(t("upload_nothing", lang), id="upload-nothing"))
-    return html.Div(parts, className="upload-preview")
+        parts.append(html.P(t("upload_nothing", lang) if any(o.state == "refused" for o in items)
+                            else t("upload_total_none", lang), id="upload-nothing"))  # fmt: skip
+    for i, o in enumerate(items):
+        if o.state == "loads":
+            parts.append(html.Details([html.Summary(f"{o.name}: {us.counts_text(o.counts(), lang)}"),
+                                       us.change_table(o.kind, o.rows, names, lang, f"upload-changes-{i}")],
+                                      open=len(items) == 1, className="upload-details"))  # fmt: skip
+    parts.append(us.details_block(items, lang))
+    return html.Div(parts, className="upload-preview"), total
+
+
+def shrink_table(question: pd.DataFrame, ds: DataSource, lang: str) -> html.Table:
+    """Per file, unit and month: stored and new periods and totals where a file would shrink the store."""
+    names = unit_names(ds)
+    cols = [("file", "upload_file"), ("unit", "unit"), ("period", "month"), ("stored_periods", "shrink_stored_periods"),
+            ("new_periods", "shrink_new_periods"), ("stored_total", "shrink_stored_total"), ("new_total", "shrink_new_total")]
+    head = html.Tr([html.Th(t(k, lang), scope="col") for _, k in cols])
+    body = []
+    for r in question.to_dict("records"):
+        cells = []
+        for c, _ in cols:
+            v = r.get(c)
+            if c == "unit":
+                v = names.get(str(v), str(v))
+            elif c in ("stored_periods", "new_periods", "stored_total", "new_total"):
+                v = fmt_number(v, 0, lang)
+            elif c == "period":
+                v = fmt_month(v, lang) if not isinstance(v, str) or len(v) >= 7 else v
+            cells.append(html.Td(str(v)))
+        body.append(html.Tr(cells))
+    return html.Table([html.Thead(head), html.Tbody(body)], className="table table-sm", id="upload-shrink-grid")
+
+
+def _line(o: us.FileOutcome, lang: str) -> str:
+    if o.state == "loads":
+        return t("upload_file_loads", lang, counts=us.counts_text(o.counts(), lang))
+    if o.state == "duplicate":
+        return o.reason
+    return t("upload_file_refused", lang, reason=o.reason)
 
 
 def history_table(ds: DataSource, lang: str) -> Any:
@@ -173,15 +151,20 @@ def history_table(ds: DataSource, lang: str) -> Any:
     if not len(loads):
         return html.P(t("no_data_loaded", lang))
     may_undo = permitted("undo")
+    blockers = ds.store.undo_blockers()
     head = html.Tr([html.Th(t(k, lang)) for k in ("load_id", "load_time", "load_user", "load_file_names",
                                                    "rows_added", "rows_replaced", "load_state")])  # fmt: skip
     rows = []
     for r in loads.iloc[::-1].itertuples(index=False):
         files = [f for f in r.files if f["status"] in ("stored", "undone", "rejected")]
-        names = ", ".join(f"{f['file']} ({f['content_hash'][:12]})" for f in files) or "–"
+        names = ", ".join(f"{f['file']} ({f['content_hash'][:12]})" for f in files[:5]) or "–"
+        if len(files) > 5:
+            names += " " + t("upload_more_problems", lang, n=len(files) - 5)
         undone = r.undone_at is not None and not pd.isna(r.undone_at)
         if undone:
             action: Any = t("load_undone", lang, time=str(r.undone_at)[:16])
+        elif may_undo and int(r.id) in blockers:  # offered only where it can be done now
+            action = html.Span(t("undo_blocked", lang, later=blockers[int(r.id)]), className="undo-blocked")
         elif may_undo and r.rows_added + r.rows_replaced > 0:
             action = html.Button(t("undo", lang), id={"type": "undo-load", "load": int(r.id)}, n_clicks=0,
                                  className="btn btn-sm btn-outline-danger")  # fmt: skip
@@ -205,13 +188,33 @@ def _decode(contents: list[str] | None, names: list[str] | None) -> list[tuple[s
     return files
 
 
-def _load_result(report: Any, lang: str) -> html.Div:
+def load_result(ds: DataSource, report: Any, lang: str) -> tuple[html.Div, str]:
+    """After a load: the exact counts (the rows the load stored against the rows it replaced, read
+    back from the store), where each kind's data now reaches, and links to Översikt at the latest
+    complete period and at the month just loaded."""
+    c, months = changes.Counts(), []
+    for kind, (stored, replaced) in ds.store.undo_rows(report.load_id).items():
+        c = c + changes.counts(changes.compare(kind, stored, replaced))
+        if kind in ("visits", "loans", "events") and len(stored):
+            months.append(changes.period_start(kind, stored[PERIOD_COLUMN[kind]]).max())
+    text = t("upload_loaded", lang, id=report.load_id, counts=us.counts_text(c, lang))
+    parts: list[Any] = [html.P(text, id="upload-done")]
     rejected = [f.file for f in report.files if f.status in ("rejected", "unmatched")]
-    parts = [html.P(t("upload_done", lang, id=report.load_id, added=fmt_number(report.rows_added, 0, lang),
-                      replaced=fmt_number(report.rows_replaced, 0, lang)), id="upload-done")]  # fmt: skip
     if rejected:
         parts.append(html.P(t("upload_rejected", lang, files=", ".join(rejected)), className="text-danger"))
-    return html.Div(parts, className="alert alert-success")
+    reach = us.reach(ds.tables())
+    parts.append(html.Ul([html.Li(t("upload_reach", lang, kind=us.KIND_LABELS[lang][k], date=fmt_date(d, lang)))
+                          for k, d in reach.items()], id="upload-reach"))  # fmt: skip
+    year, period = ds.default_view()
+    lang_q = "&lang=en" if lang == "en" else ""
+    links: list[Any] = [dcc.Link(t("upload_link_latest", lang, period=ds.period_label(year, period, lang)),
+                      href=f"/?year={year}&period={period}{lang_q}", id="upload-link-latest")]  # fmt: skip
+    if months:
+        m = pd.Timestamp(max(months))
+        links += [" · ", dcc.Link(t("upload_link_month", lang, month=fmt_month(m, lang)),
+                                  href=f"/?year={m.year}&period=M{m.month:02d}{lang_q}", id="upload-link-month")]  # fmt: skip
+    parts.append(html.P(links))
+    return html.Div(parts, className="alert alert-success"), text
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -219,6 +222,7 @@ def register(app: Any, ds: DataSource) -> None:
     @app.callback(
         Output("upload-preview", "children"),
         Output("upload-token", "data"),
+        Output("upload-announce", "children"),
         Output("upload-result", "children", allow_duplicate=True),
         Input("upload-files", "contents"),
         State("upload-files", "filename"),
@@ -228,20 +232,24 @@ def register(app: Any, ds: DataSource) -> None:
     def preview(contents: list[str] | None, names: list[str] | None, search: str | None):
         lang = state.parse(search).lang
         if not permitted("upload"):
-            return refused(lang), None, ""
+            return refused(lang), None, "", ""
         if not contents:
-            return no_update, no_update, no_update
+            return (no_update,) * 4
         try:
             result = preview_upload(_decode(contents, names), data_dir(), ds.store)
         except ConfigError as exc:
-            return html.Pre(str(exc), className="alert alert-danger"), None, ""
-        return preview_block(ds, result, lang), result.token, ""
+            return html.Pre(str(exc), className="alert alert-danger"), None, str(exc), ""
+        block, text = preview_block(ds, result, lang)
+        return block, result.token, text, ""
 
     @app.callback(
         Output("upload-result", "children"),
         Output("upload-preview", "children", allow_duplicate=True),
         Output("upload-history", "children", allow_duplicate=True),
         Output("upload-token", "data", allow_duplicate=True),
+        Output("upload-announce", "children", allow_duplicate=True),
+        Output("data-until", "children", allow_duplicate=True),
+        Output("upload-files", "contents"),  # emptied, so choosing the same file again is checked again
         Input("upload-confirm", "n_clicks"),
         State("upload-token", "data"),
         State("url", "search"),
@@ -251,15 +259,16 @@ def register(app: Any, ds: DataSource) -> None:
     def confirm(n: int, token: str | None, search: str | None, replace: list[str] | None = None):
         lang = state.parse(search).lang
         if not n or not token:
-            return (no_update,) * 4
+            return (no_update,) * 7
         if not permitted("upload"):
-            return refused(lang), "", no_update, None
+            return refused(lang), "", no_update, None, t("upload_refused", lang), no_update, None
         try:
             report = confirm_staged(token, ds.store, _user_name(), data_dir(), replace="replace" in (replace or []))
         except (UploadChanged, ConfigError) as exc:
-            return html.P(str(exc), className="alert alert-danger"), no_update, no_update, None
+            return html.P(str(exc), className="alert alert-danger"), no_update, no_update, None, str(exc), no_update, None
         ds.refresh(force=True)
-        return _load_result(report, lang), "", history_table(ds, lang), None
+        result, text = load_result(ds, report, lang)
+        return result, "", history_table(ds, lang), None, text, data_until_text(ds, lang), None
 
     @app.callback(
         Output("undo-confirm", "displayed"),
@@ -281,13 +290,13 @@ def register(app: Any, ds: DataSource) -> None:
         if row.empty:
             return no_update, no_update, no_update
         r = row.iloc[0]
-        message = t("undo_confirm", lang, id=load_id, time=str(r["started_at"])[:16], user=r["user"],
-                    added=fmt_number(r["rows_added"], 0, lang), replaced=fmt_number(r["rows_replaced"], 0, lang))
+        message = us.undo_message(load_id, r["started_at"], r["user"], ds.store.undo_rows(load_id), unit_names(ds), lang)
         return True, message, load_id
 
     @app.callback(
         Output("undo-status", "children"),
         Output("upload-history", "children", allow_duplicate=True),
+        Output("data-until", "children", allow_duplicate=True),
         Input("undo-confirm", "submit_n_clicks"),
         State("undo-pending", "data"),
         State("url", "search"),
@@ -296,14 +305,20 @@ def register(app: Any, ds: DataSource) -> None:
     def undo(n: int | None, load_id: int | None, search: str | None):
         lang = state.parse(search).lang
         if not n or load_id is None:
-            return no_update, no_update
+            return no_update, no_update, no_update
         if not permitted("undo"):
-            return html.P(t("undo_refused", lang), className="alert alert-danger"), no_update
+            return html.P(t("undo_refused", lang), className="alert alert-danger"), no_update, no_update
         try:
             removed = ds.store.undo_load(int(load_id))
         except UndoError as exc:
-            return html.P(str(exc), className="alert alert-danger"), history_table(ds, lang)
+            return html.P(str(exc), className="alert alert-danger"), history_table(ds, lang), no_update
         ds.refresh(force=True)
         done = html.P(t("undo_done", lang, id=load_id, removed=fmt_number(removed, 0, lang)), id="undo-done",
                       className="alert alert-success")  # fmt: skip
-        return done, history_table(ds, lang)
+        return done, history_table(ds, lang), data_until_text(ds, lang)
+
+
+def data_until_text(ds: DataSource, lang: str) -> str:
+    """The header's "Data t.o.m." after a load or an undo (the same text the header renders)."""
+    last = ds.last_data_date()
+    return t("data_until", lang, date=fmt_date(last, lang)) if last else t("no_data_loaded", lang)

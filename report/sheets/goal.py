@@ -72,7 +72,7 @@ def indicator_table(ws: Worksheet, inputs: ReportInputs, goal: GoalInfo, top: in
         cells.put(ws, row, 1, label, align=styles.WRAP, border=b)
         cells.put(ws, row, 2, formats.to_cell(_num(r.get("value")), unit), fmt=vfmt, border=b, font=styles.BOLD)
         cells.put(ws, row, 3, formats.to_cell(_num(r.get("previous")), unit), fmt=vfmt, border=b)
-        if cells.code(r.get("change_kind"), "pct") == "pp":  # percentage points (goals' one rule)
+        if cells.code(r.get("change_kind"), "pct") in ("pp", "pts"):  # points, not percent (goals' one rule)
             change, cfmt = _num(r.get("change")), formats.change_format(info.decimals, unit)
         else:
             pct = _num(r.get("change_pct"))
