@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ import click
               help="En egen variabelkatalog (YAML) i stället för den inbyggda.")
 def kb(year: int, output: Path | None, variables: Path | None) -> None:
     """Räkna fram KB:s biblioteksstatistik för ett år, per enhet och för hela kommunen."""
+    from cli.errors import FAILED, CliError
     from report.kb_workbook import write_kb_workbook
     from etl.config import ConfigError, data_dir, load_units, store_url
     from etl.store import Store
@@ -24,8 +24,7 @@ def kb(year: int, output: Path | None, variables: Path | None) -> None:
     try:
         catalogue = load_catalogue(variables)
     except ConfigError as exc:
-        click.echo(f"Fel: {exc}", err=True)
-        sys.exit(2)
+        raise CliError(str(exc)) from None
     store = Store(store_url())
     tables = store.read_tables()
     export = kb_export(tables, year, catalogue)
@@ -45,4 +44,4 @@ def kb(year: int, output: Path | None, variables: Path | None) -> None:
     for p in export.problems:
         click.echo(f"  {p.severity}: {p.message} ({p.location()})")
     if errors:
-        sys.exit(1)
+        raise CliError(f"{len(errors)} av KB:s kontroller gick inte igenom; se bladet Kontroller.", FAILED)
