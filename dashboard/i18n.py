@@ -14,6 +14,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "nav_goal": {"sv": "Mål", "en": "Goals"},
     "nav_units": {"sv": "Enheter", "en": "Units"},
     "nav_data": {"sv": "Data", "en": "Data"},
+    "nav_compare": {"sv": "Jämförelse", "en": "Comparison"},
+    "compare_no_group": {
+        "sv": "Planen anger ingen jämförelsegrupp. Lägg till comparison: (hemkommun, grupp och indikatorernas "
+              "variabler) i biblioteksplan.yaml.",
+        "en": "The plan names no comparison group. Add comparison: (home municipality, group and the "
+              "indicators' variables) to biblioteksplan.yaml.",
+    },
+    "compare_no_data": {
+        "sv": "Inga jämförelsedata är inlästa för indikatorerna. Läs in KB:s statistikfiler eller en Kolada-"
+              "nedladdning (kind: benchmark i sources.yaml).",
+        "en": "No benchmark data loaded for the indicators. Load KB's statistics files or a Kolada download "
+              "(kind: benchmark in sources.yaml).",
+    },
+    "compare_us": {"sv": "Vi", "en": "Us"},
+    "compare_median": {"sv": "Gruppens median", "en": "Group median"},
+    "compare_min": {"sv": "Lägst", "en": "Lowest"},
+    "compare_max": {"sv": "Högst", "en": "Highest"},
+    "compare_rank": {"sv": "Plats", "en": "Rank"},
     "nav_present": {"sv": "Presentationsläge", "en": "Presentation"},
     "year": {"sv": "År", "en": "Year"},
     "period": {"sv": "Period", "en": "Period"},
