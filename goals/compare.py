@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from etl.benchmark import area
+from etl.normalise.benchmark import area
 
 
 class _Model(BaseModel):
