@@ -200,6 +200,16 @@ class DataSource:
         """The unit register (unit_id, name, type, district)."""
         return self.tables().units
 
+    def municipality(self) -> str:
+        """The municipality's name from ``units.yaml`` beside the plan ("" when it is not there)."""
+        from etl.config import load_units
+
+        path = self.plan_path.parent / "units.yaml"
+        try:
+            return load_units(path).municipality if path.exists() else ""
+        except Exception:  # a broken units.yaml is reported by load/check, not by a download title
+            return ""
+
     def unit_name(self, unit_id: str | None) -> str | None:
         if unit_id is None:
             return None

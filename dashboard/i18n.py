@@ -28,6 +28,14 @@ STRINGS: dict[str, dict[str, str]] = {
               "(kind: benchmark in sources.yaml).",
     },
     "compare_us": {"sv": "Vi", "en": "Us"},
+    "kb_title": {"sv": "KB-statistik", "en": "KB statistics"},
+    "kb_help": {
+        "sv": "KB:s årliga biblioteksstatistik räknad ur inlästa data, per enhet och för hela kommunen, i KB:s "
+              "ordning med källa och anmärkning per värde. Det som data inte kan besvara står tomt för hand.",
+        "en": "KB's annual library statistics computed from the loaded data, per unit and for the municipality, "
+              "in KB's order with source and caveats per value. What the data cannot answer is left empty.",
+    },
+    "kb_download": {"sv": "Ladda ner KB-statistik (Excel)", "en": "Download KB statistics (Excel)"},
     "compare_median": {"sv": "Gruppens median", "en": "Group median"},
     "compare_min": {"sv": "Lägst", "en": "Lowest"},
     "compare_max": {"sv": "Högst", "en": "Highest"},

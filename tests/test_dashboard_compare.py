@@ -117,3 +117,37 @@ def test_excel_report_has_the_comparison_sheet(tmp_path: Path) -> None:
     wb2 = openpyxl.load_workbook(io.BytesIO(write_report(load_plan(tmp_path / "n" / "biblioteksplan.yaml"),
                                                          plain.tables(), None, 2026, "T1")))
     assert "Jämförelse" not in wb2.sheetnames
+
+
+def test_data_page_kb_download(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    from dashboard import downloads
+    from dashboard.pages import data_page
+
+    ds = _ds(tmp_path, TINY_PLAN)
+    section = data_page.kb_section(ds, "sv")
+    picker = _find_id(section, "")  # the dropdown's id is a dict: look it up by type
+    dropdowns = [c for c in picker if isinstance(getattr(c, "id", None), dict) and c.id.get("key") == "kb_year"]
+    assert dropdowns[0].value == 2025  # the latest complete year (the tiny data end in October 2026)
+    data, name = downloads.kb_bytes(ds, 2025)
+    assert name == "kb-statistik-2025.xlsx"
+    ws = openpyxl.load_workbook(io.BytesIO(data))["KB-statistik"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=5, values_only=True)}
+    # tiny loans 2025: norr 100 initial + 20 renewals a month, syd 50 + 10; all books
+    assert rows["Inilan101"][3] == 12 * 150 and rows["Omlan201"][3] == 12 * 30 and rows["Utlan399"][3] == 12 * 180
+    assert rows["Besok01"][3] is None  # no visits loaded: empty, never 0
+
+
+def test_goal_page_shows_the_small_comparison_line(tmp_path: Path) -> None:
+    from dashboard.pages import goal
+
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    _, _, sections = goal.goal_content(ds, state.ViewState(year=2026, period="T1", goal="lasning"))
+    line = _find_id(sections[0], "ind-compare-utlan")[0]
+    text = " ".join(_texts(line))
+    # 2025: us 5.0, group 5.5 / 6.0 / 4.5; no decimals, halves up: median 6, range 5–6
+    assert "Jämförelse 2025: vi 5 (plats 3 av 4) · gruppens median 6 (5–6)" in text
+    assert "minst gruppens median" in text and "Kolada räknar bara fysiska lån." in text

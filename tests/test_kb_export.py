@@ -25,12 +25,18 @@ MEDIA = {"Bok": "101", "Ljudbok": "103", "Talbok (DAISY)": "104", "Musik": "107"
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory: pytest.TempPathFactory):
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     from etl.pipeline import load_dir
 
-    tmp = tmp_path_factory.mktemp("kb_sample")
-    url = f"sqlite:///{tmp / 'store.sqlite'}"
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb_store') / 'store.sqlite'}"
     load_dir(SAMPLE, Store(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory, store_url: str):
+    tmp = tmp_path_factory.mktemp("kb_sample")
+    url = store_url
     out = tmp / "kb.xlsx"
     res = CliRunner().invoke(main, ["kb", "--year", str(YEAR), "-o", str(out)], env={"BIBPLAN_STORE_URL": url})
     assert res.exit_code == 0, res.output
@@ -163,3 +169,26 @@ def test_kb_order_sum_rules_and_checks_sheet(sheet: pd.DataFrame, workbook) -> N
     assert "libris/bibstat" in workbook["Om"].cell(2, 1).value
     assert all("rader" in str(p) or "för hand" in str(p) or "summeringsregel" in str(p)
                for p in sheet["Källa"]), "every value names where it comes from"
+
+
+def test_sample_comparison_group_from_the_kolada_download(store_url: str) -> None:
+    """The sample plan's group (population within ±40 % of Uppsala's) and its median, computed here
+    from kolada_jamforelse.csv."""
+    from goals import load_plan
+    from goals.compare import comparison_table
+
+    raw = pd.read_csv(SAMPLE / "kolada_jamforelse.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    raw = raw[raw["Kommun-id"].str.fullmatch(r"\d{4}") & (raw["Kommun-id"] != "0000")]
+    raw["v"] = raw["Värde"].str.replace(" ", "").str.replace(",", ".").astype(float)
+    y = raw[raw["År"] == "2025"]
+    pop = y[y["KPI"] == "N01951"].set_index("Kommun-id")["v"]
+    group = [c for c in pop.index if c != "0380" and abs(pop[c] / pop["0380"] - 1) <= 0.40]
+    loans = y[y["KPI"] == "N09801"].set_index("Kommun-id")["v"]
+    table = comparison_table(load_plan(SAMPLE / "biblioteksplan.yaml"), Store(store_url).read_tables(), 2025)
+    row = table[table["indicator_id"] == "utlan_per_invanare"].iloc[0]
+    assert row["members"] == len(group) == 6
+    assert row["median"] == pytest.approx(float(np.median(loans[group])))
+    assert row["value"] == loans["0380"]
+    assert row["rank"] == 1 + int((loans[group] > loans["0380"]).sum())
+    assert row["status"] == ("uppnatt" if loans["0380"] >= np.median(loans[group]) else "ej_uppnatt")
+    assert "e-lån" in row["note"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from dashboard import state
 from dashboard.components import Column, graph, grid, section
@@ -57,3 +57,33 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
 
 def register(app: Any, ds: DataSource) -> None:
     """The page has no callbacks of its own: it follows the data version through ``ds.cached``."""
+
+
+def goal_line(ds: DataSource, indicator_id: str, lang: str = "sv") -> html.Div | None:
+    """The small comparison line under an indicator on the goal page: the latest year with benchmark
+    data, our value and rank, the group's median and range, the relative target's status, a link to
+    the Jämförelse page.  None when the indicator has no benchmark mapping or data."""
+    from dashboard.components import status_badge
+    from dashboard.formatting import fmt_number
+
+    df = comparison(ds)
+    part = df[df["indicator_id"] == indicator_id] if len(df) else df
+    part = part[part["value"].notna() | part["median"].notna()] if len(part) else part
+    if not len(part):
+        return None
+    r = part.sort_values("year").iloc[-1]
+    d = int(r["decimals"])
+
+    def num(v: Any) -> str:
+        return "–" if pd.isna(v) else fmt_number(v, d, lang)
+
+    rank = f" ({t('compare_rank', lang).lower()} {int(r['rank'])} av {int(r['n'])})" if pd.notna(r["rank"]) else ""
+    text = (f"{t('nav_compare', lang)} {int(r['year'])}: {t('compare_us', lang).lower()} {num(r['value'])}{rank} · "
+            f"{t('compare_median', lang).lower()} {num(r['median'])} ({num(r['min'])}–{num(r['max'])})")
+    parts: list[Any] = [html.Span(text)]
+    if r["target_rule"]:
+        parts += [html.Span(f" · {t('target', lang).lower()}: {r['target_rule']} "), status_badge(str(r["status"]), lang)]
+    parts.append(dcc.Link(" →", href=f"/jamforelse?lang={lang}", className="ms-1"))
+    if r["note"]:
+        parts.append(html.Div(r["note"], className="ind-footnote"))
+    return html.Div(parts, className="ind-compare", id=f"ind-compare-{indicator_id}")
