@@ -192,3 +192,19 @@ def test_sample_comparison_group_from_the_kolada_download(store_url: str) -> Non
     assert row["rank"] == 1 + int((loans[group] > loans["0380"]).sum())
     assert row["status"] == ("uppnatt" if loans["0380"] >= np.median(loans[group]) else "ej_uppnatt")
     assert "e-lån" in row["note"]
+
+
+def test_sample_benchmark_loads_as_the_generator_says(store_url: str) -> None:
+    import sys
+
+    sys.path.insert(0, str(SAMPLE))
+    import generate
+
+    want = generate.truth()["benchmark"]
+    got = Store(store_url).read_tables().benchmark
+    key = ["year", "area_code", "variable", "gender"]
+    w = want.assign(area_code=want["area_code"].astype(str), variable=want["variable"].astype(str),
+                    gender=want["gender"].astype(str)).set_index(key)["value"].sort_index()
+    g = got.assign(area_code=got["area_code"].astype(str), variable=got["variable"].astype(str),
+                   gender=got["gender"].astype(str)).set_index(key)["value"].sort_index()
+    pd.testing.assert_series_equal(g, w, check_dtype=False, check_index_type=False)

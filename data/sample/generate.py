@@ -603,7 +603,8 @@ def truth() -> dict[str, pd.DataFrame]:
     (the baseline reading of 2018-12-31 yields no row), outage days are NaN, "Vet ej" is NaN,
     personal data is absent.  Columns exactly as ``etl.tables.COLUMNS``; ``units`` is the register.
     Survey ``respondent_id`` is the ``ID`` column of Microsoft Forms waves ("17") and, for Google
-    Forms waves, which have no id column, "rad" + the Excel row ("rad18").
+    Forms waves, which have no id column, "rad" + the Excel row ("rad18").  ``benchmark``: the Kolada
+    download without its comparison-group row, the nation's code 0000 as "00".
     """
     _ensure_repo_on_path()
     out: dict[str, pd.DataFrame] = {}
@@ -630,6 +631,11 @@ def truth() -> dict[str, pd.DataFrame]:
                             s.map({k: i for i, k in enumerate(ITEMS_5 + ITEMS_10)}), kind="stable")
     out["survey"] = _conform("survey", long)
     out["population"] = _conform("population", population())
+    bm = benchmark()
+    nation = bm["area_code"] == "0000"
+    out["benchmark"] = _conform("benchmark", bm.assign(
+        area_code=bm["area_code"].where(~nation, "00"), area_type=np.where(nation, "riket", "kommun"),
+        label=bm["variable"].map(KOLADA_KPIS), gender="T"))  # the group row (G33930) is not an area
     return out
 
 
