@@ -98,7 +98,7 @@ def test_excel_report_has_the_comparison_sheet(tmp_path: Path) -> None:
 
     import openpyxl
 
-    from dashboard.report import write_report
+    from report import write_report
     from goals.plan import load_plan
 
     ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
