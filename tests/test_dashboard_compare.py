@@ -88,7 +88,7 @@ def test_page_says_what_is_missing(tmp_path: Path) -> None:
 
 def test_router_serves_the_page(tmp_path: Path) -> None:
     ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
-    header, body, _ = render(ds, "/jamforelse", "?year=2026&period=T1")
+    header, body = render(ds, "/jamforelse", "?year=2026&period=T1")[:2]
     assert "compare-page" in (body.className or "")
     assert "Jämförelse" in " ".join(_texts(header))
 
