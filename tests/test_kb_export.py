@@ -191,7 +191,7 @@ def test_sample_comparison_group_from_the_kolada_download(store_url: str) -> Non
     assert row["value"] == loans["0380"]
     assert row["rank"] == 1 + int((loans[group] > loans["0380"]).sum())
     assert row["status"] == ("uppnatt" if loans["0380"] >= np.median(loans[group]) else "ej_uppnatt")
-    assert "e-lån" in row["note"]
+    assert "Utlan399" in row["note"]
 
 
 def test_sample_benchmark_loads_as_the_generator_says(store_url: str) -> None:
