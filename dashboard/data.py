@@ -240,11 +240,11 @@ class DataSource:
                               lambda: breakdown(self.plan(), self.tables(), indicator_id, year, period, unit))
 
     def status_history(self, goal_id: str, unit: str | None = None) -> pd.DataFrame:
-        """The goal's and its indicators' status at every T1, T2 and full year (``goals.history``)."""
+        """The goal's and its indicators' status at T1, T2 and full year of the last three years (``goals.history``)."""
         from goals.history import status_history
 
         return self._memoised(("status_history", goal_id, unit),
-                              lambda: status_history(self.plan(), self.tables(), goal_id, unit))
+                              lambda: status_history(self.plan(), self.tables(), goal_id, unit, years=3))
 
     def unit_names(self) -> dict[str, str]:
         units = self.units()
