@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "goals": "cli.followup:goals_cmd",
     "values": "cli.followup:values",
     "report": "cli.report:report",
+    "kb": "cli.kb:kb",
     "serve": "cli.serve:serve",
     "user": "cli.users:user",
     "init": "cli.setup:init",

@@ -29,7 +29,7 @@ from dashboard.coverage import unit_order
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_date, month_names
 from dashboard.i18n import LANGS, t
-from dashboard.pages import PAGES, PageInfo, data_page, goal, overview, present, units, upload
+from dashboard.pages import PAGES, PageInfo, compare, data_page, goal, overview, present, units, upload
 from dashboard.views import find_goal
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -197,7 +197,7 @@ def create_app(data: DataSource | None = None, *, users_path: Path | str | None 
         return nav_hrefs(search, pathname or "/", [i["key"] for i in ids])
 
     downloads.register(app, ds)
-    for module in (overview, goal, units, data_page, upload, present):
+    for module in (overview, goal, units, compare, data_page, upload, present):
         module.register(app, ds)
     return app
 
@@ -249,7 +249,7 @@ def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str, d
     if ds.last_data_date() is None and page.name not in ("data", "upload"):
         body = html.Div(html.H1(t("no_data_loaded", view.lang), className="empty-state"), className="panel")
         return header(ds, view, page.path), body, "shell", title
-    module = {"overview": overview, "goal": goal, "units": units, "data": data_page, "upload": upload,
+    module = {"overview": overview, "goal": goal, "units": units, "compare": compare, "data": data_page, "upload": upload,
               "present": present}[page.name]
     shell = "shell presenting" if page.name == "present" else "shell"
     body = module.layout(ds, view)

@@ -200,6 +200,16 @@ class DataSource:
         """The unit register (unit_id, name, type, district)."""
         return self.tables().units
 
+    def municipality(self) -> str:
+        """The municipality's name from ``units.yaml`` beside the plan ("" when it is not there)."""
+        from etl.config import load_units
+
+        path = self.plan_path.parent / "units.yaml"
+        try:
+            return load_units(path).municipality if path.exists() else ""
+        except Exception:  # a broken units.yaml is reported by load/check, not by a download title
+            return ""
+
     def unit_name(self, unit_id: str | None) -> str | None:
         if unit_id is None:
             return None
@@ -230,11 +240,11 @@ class DataSource:
                               lambda: breakdown(self.plan(), self.tables(), indicator_id, year, period, unit))
 
     def status_history(self, goal_id: str, unit: str | None = None) -> pd.DataFrame:
-        """The goal's and its indicators' status at every T1, T2 and full year (``goals.history``)."""
+        """The goal's and its indicators' status at T1, T2 and full year of the last three years (``goals.history``)."""
         from goals.history import status_history
 
         return self._memoised(("status_history", goal_id, unit),
-                              lambda: status_history(self.plan(), self.tables(), goal_id, unit))
+                              lambda: status_history(self.plan(), self.tables(), goal_id, unit, years=3))
 
     def unit_names(self) -> dict[str, str]:
         units = self.units()

@@ -165,6 +165,17 @@ def report_docx_bytes(ds: DataSource, view: state.ViewState) -> tuple[bytes, str
     return data, _slug(f"uppfoljning-{view.year}-{view.period}-{view.unit or 'alla'}") + ".docx"
 
 
+def kb_bytes(ds: DataSource, year: int) -> tuple[bytes, str]:
+    """KB's annual statistics for ``year`` (``bibplan kb``): the same workbook as the CLI writes."""
+    from report.kb_workbook import write_kb_workbook
+    from goals.kb import kb_export
+
+    export = kb_export(ds.tables(), int(year))
+    data = write_kb_workbook(export, municipality=ds.municipality(), data_until=ds.last_data_date())
+    assert data is not None
+    return data, f"kb-statistik-{int(year)}.xlsx"
+
+
 def to_bytes(df: pd.DataFrame, title: str) -> bytes:
     """The workbook for a table (formatting by the report's ``table_to_xlsx``)."""
     from report import table_to_xlsx
@@ -196,5 +207,11 @@ def register(app: Any, ds: DataSource) -> None:
             data, filename = (report_bytes if trigger["key"] == "report" else report_docx_bytes)(ds, view)
             return dcc.send_bytes(data, filename)
         options = {i["key"]: v for i, v in zip(opt_ids, opt_values)}
+        if trigger["key"] == "kb":
+            year = options.get("kb_year") or (view.year - 1 if view.year else None)
+            if not year:
+                return no_update
+            data, filename = kb_bytes(ds, year)
+            return dcc.send_bytes(data, filename)
         df, filename = frame_for(ds, trigger["key"], view, options)
         return dcc.send_bytes(to_bytes(df, filename.removesuffix(".xlsx")), filename)

@@ -14,6 +14,32 @@ STRINGS: dict[str, dict[str, str]] = {
     "nav_goal": {"sv": "Mål", "en": "Goals"},
     "nav_units": {"sv": "Enheter", "en": "Units"},
     "nav_data": {"sv": "Data", "en": "Data"},
+    "nav_compare": {"sv": "Jämförelse", "en": "Comparison"},
+    "compare_no_group": {
+        "sv": "Planen anger ingen jämförelsegrupp. Lägg till comparison: (hemkommun, grupp och indikatorernas "
+              "variabler) i biblioteksplan.yaml.",
+        "en": "The plan names no comparison group. Add comparison: (home municipality, group and the "
+              "indicators' variables) to biblioteksplan.yaml.",
+    },
+    "compare_no_data": {
+        "sv": "Inga jämförelsedata är inlästa för indikatorerna. Läs in KB:s statistikfiler eller en Kolada-"
+              "nedladdning (kind: benchmark i sources.yaml).",
+        "en": "No benchmark data loaded for the indicators. Load KB's statistics files or a Kolada download "
+              "(kind: benchmark in sources.yaml).",
+    },
+    "compare_us": {"sv": "Vi", "en": "Us"},
+    "kb_title": {"sv": "KB-statistik", "en": "KB statistics"},
+    "kb_help": {
+        "sv": "KB:s årliga biblioteksstatistik räknad ur inlästa data, per enhet och för hela kommunen, i KB:s "
+              "ordning med källa och anmärkning per värde. Det som data inte kan besvara står tomt för hand.",
+        "en": "KB's annual library statistics computed from the loaded data, per unit and for the municipality, "
+              "in KB's order with source and caveats per value. What the data cannot answer is left empty.",
+    },
+    "kb_download": {"sv": "Ladda ner KB-statistik (Excel)", "en": "Download KB statistics (Excel)"},
+    "compare_median": {"sv": "Gruppens median", "en": "Group median"},
+    "compare_min": {"sv": "Lägst", "en": "Lowest"},
+    "compare_max": {"sv": "Högst", "en": "Highest"},
+    "compare_rank": {"sv": "Plats", "en": "Rank"},
     "nav_present": {"sv": "Presentationsläge", "en": "Presentation"},
     "year": {"sv": "År", "en": "Year"},
     "period": {"sv": "Period", "en": "Period"},

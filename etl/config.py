@@ -88,7 +88,8 @@ PLAUSIBLE_MAX: dict[str, dict[str, float]] = {
 #: ``long``: one row per record; ``months_as_columns``: one column per month (value in the cells);
 #: ``transactions``: one row per circulation event (Koha ``statistics``-like), aggregated to months.
 #: ``cells``: a form (label -> value), one record per sheet, fields read from given cells.
-Layout = Literal["long", "months_as_columns", "transactions", "cells"]
+#: ``wide``: published statistics, one column per variable (benchmark only).
+Layout = Literal["long", "months_as_columns", "transactions", "cells", "wide"]
 CounterMode = Literal["in", "in_out", "cumulative"]
 
 
@@ -132,7 +133,7 @@ class Source(_Model):
     """
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
-    kind: Literal["loans", "visits", "events", "opening_hours", "survey", "population"]
+    kind: Literal["loans", "visits", "events", "opening_hours", "survey", "population", "benchmark"]
     pattern: str  # glob relative to the data directory, e.g. "utlan_*.xlsx"
     sheet: str | int | None = None  # sheet name or 0-based index; None = first sheet
     header_rows: int = Field(default=1, ge=1, le=3)  # rows that make up the header (2 = År over Månad)
@@ -223,6 +224,11 @@ class Source(_Model):
     def _transactions_are_loans(self) -> "Source":
         if self.layout == "transactions" and self.kind != "loans":
             raise ValueError("layout: transactions gäller bara kind: loans; ändra layout eller kind")
+        if self.layout == "wide" and self.kind != "benchmark":
+            raise ValueError("layout: wide gäller bara kind: benchmark; ändra layout eller kind")
+        if self.kind == "benchmark" and self.layout not in ("wide", "long"):
+            raise ValueError("kind: benchmark läses med layout: wide (en kolumn per variabel, som KB:s filer) "
+                             "eller long (en rad per värde, som Kolada)")
         return self
 
     @model_validator(mode="after")
@@ -458,5 +464,6 @@ RAW_FIELDS: dict[str, tuple[str, ...]] = {
     "opening_hours": tuple(COLUMNS["opening_hours"]) + ("unit",),
     "survey": tuple(COLUMNS["survey"]) + ("unit", "timestamp") + tuple(SURVEY_ITEMS),
     "population": tuple(COLUMNS["population"]) + ("age", "unit"),
+    "benchmark": ("area_code", "area_name", "year", "variable", "label", "value", "gender"),
 }
 assert set(RAW_FIELDS) == set(KINDS)

@@ -35,7 +35,7 @@ from etl.followup_store import FollowupStore, followup_metadata
 from etl.followup_store import now as _now
 from etl.grain import DATA_UNTIL_KINDS, data_until
 from etl.problems import Problem, to_frame
-from etl.tables import COLUMNS, KINDS, PERIOD_COLUMN, TRACE_COLUMNS, UNIT_COLUMNS, Tables
+from etl.tables import COLUMNS, KINDS, PERIOD_COLUMN, UNIT_COLUMN, TRACE_COLUMNS, UNIT_COLUMNS, Tables
 
 _SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "datetime64[s]": sa.Date,
@@ -109,7 +109,12 @@ units_t = sa.Table(
 
 
 def _unit_col(kind: str) -> str:
-    return "district" if kind == "population" else "unit_id"
+    return UNIT_COLUMN[kind]
+
+
+#: Kinds whose re-export replaces only the same values of this column (a KB file and a Kolada file
+#: for the same municipality and year hold different variables: neither replaces the other).
+REPLACE_WITHIN: dict[str, str] = {"benchmark": "variable"}
 
 
 KIND_TABLES: dict[str, sa.Table] = {
@@ -431,11 +436,13 @@ class Store(FollowupStore):
                 table.c.source_file == reread, table.c.replaced_by.is_(None)).values(replaced_by=load_id)).rowcount
         if not frame.empty:
             spans = frame.groupby(unit_col, observed=True)[period_col].agg(["min", "max"])
+            within = REPLACE_WITHIN.get(kind)
+            extra = [table.c[within].in_(sorted(map(str, frame[within].dropna().unique())))] if within else []
             for unit, (lo, hi) in spans.iterrows():
                 lo, hi = _py(lo), _py(hi)
                 replaced += conn.execute(table.update().where(
                     table.c[unit_col] == str(unit), table.c[period_col].between(lo, hi),
-                    table.c.replaced_by.is_(None)).values(replaced_by=load_id)).rowcount
+                    table.c.replaced_by.is_(None), *extra).values(replaced_by=load_id)).rowcount
         frame = frame.assign(load_id=load_id)
         cols = list(COLUMNS[kind]) + list(TRACE_COLUMNS)
         records = _records(frame, kind, cols, sqlite=self.engine.dialect.name == "sqlite")

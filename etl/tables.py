@@ -19,7 +19,7 @@ import pandas as pd
 from etl.grain import frame_grain, frame_period_end
 
 #: Kinds of source data, in the order they are loaded and shown.
-KINDS: tuple[str, ...] = ("loans", "visits", "events", "opening_hours", "survey", "population")
+KINDS: tuple[str, ...] = ("loans", "visits", "events", "opening_hours", "survey", "population", "benchmark")
 
 #: Swedish display names of the kinds.
 KIND_LABELS_SV: dict[str, str] = {
@@ -29,6 +29,7 @@ KIND_LABELS_SV: dict[str, str] = {
     "opening_hours": "Öppettider",
     "survey": "Enkät",
     "population": "Befolkning",
+    "benchmark": "Jämförelsedata",
 }
 
 #: Columns that trace a stored row to its origin (added by the pipeline, kept by the store).
@@ -96,6 +97,17 @@ COLUMNS: dict[str, dict[str, str]] = {
         "age_to": "Int64",  # inclusive; NA = open band ("100+")
         "population": "Int64",
     },
+    # Published statistics of many municipalities (KB, Kolada): area x year x variable x gender.
+    "benchmark": {
+        "year": "Int64",
+        "area_code": "category",  # "0380" (kommun), "01" (län), "00" (riket): normalised, text
+        "area_type": "category",  # kommun, lan, riket
+        "area_name": "str",
+        "variable": "category",  # the publisher's code: KB "Folk146", Kolada "N09801"
+        "label": "str",  # the publisher's label of the variable, as in the file
+        "gender": "category",  # T (totalt), K (kvinnor), M (män)
+        "value": "float64",
+    },
 }
 
 #: The key at which rows must be unique.
@@ -106,7 +118,12 @@ GRAIN: dict[str, tuple[str, ...]] = {
     "opening_hours": ("unit_id", "valid_from", "weekday", "service", "opens"),
     "survey": ("wave", "respondent_id", "item"),
     "population": ("year", "district", "age_from"),
+    "benchmark": ("year", "area_code", "variable", "gender"),
 }
+
+#: The column a kind's rows belong to (what a re-export replaces per value of, with the period).
+UNIT_COLUMN: dict[str, str] = {"population": "district", "benchmark": "area_code"} | {
+    k: "unit_id" for k in ("loans", "visits", "events", "opening_hours", "survey")}
 
 #: The period column of each kind (what a corrected re-export replaces).
 PERIOD_COLUMN: dict[str, str] = {
@@ -116,6 +133,7 @@ PERIOD_COLUMN: dict[str, str] = {
     "opening_hours": "valid_from",
     "survey": "wave",
     "population": "year",
+    "benchmark": "year",
 }
 
 MEDIA_TYPES = ("bok", "ljudbok", "talbok", "e-media", "musik", "film", "spel", "tidskrift", "ovrigt")
@@ -186,6 +204,7 @@ class Tables:
     opening_hours: pd.DataFrame = field(default_factory=lambda: empty("opening_hours"))
     survey: pd.DataFrame = field(default_factory=lambda: empty("survey"))
     population: pd.DataFrame = field(default_factory=lambda: empty("population"))
+    benchmark: pd.DataFrame = field(default_factory=lambda: empty("benchmark"))
 
     def kinds(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in KINDS}

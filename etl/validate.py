@@ -27,6 +27,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "opening_hours": ("unit_id", "valid_from", "weekday", "service", "opens", "closes"),
     "survey": ("wave", "respondent_id", "unit_id", "item", "scale_max"),
     "population": ("year", "district", "age_from", "population"),
+    "benchmark": ("year", "area_code", "variable", "value"),
 }
 
 #: Counts that may not be negative.
@@ -37,6 +38,7 @@ NON_NEGATIVE: dict[str, tuple[str, ...]] = {
     "opening_hours": (),
     "survey": (),
     "population": ("population",),
+    "benchmark": (),
 }
 
 FIRST_YEAR = 1990

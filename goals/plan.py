@@ -373,6 +373,9 @@ class StatusSettings(_Model):
     max_imputed_share: float = Field(default=0.15, ge=0, le=1)
 
 
+from goals.compare import Comparison  # noqa: E402 (after the models it does not need)
+
+
 class PlanFile(_Model):
     name: str = "Biblioteksplan"
     goals: list[Goal] = Field(min_length=1)
@@ -380,6 +383,8 @@ class PlanFile(_Model):
     goal_sets: list[GoalSetFile] = []
     forecast: ForecastSettings = ForecastSettings()
     status: StatusSettings = StatusSettings()
+    #: The home municipality, its comparison group and the indicators' benchmark variables.
+    comparison: Comparison | None = None
 
     @model_validator(mode="after")
     def _references(self) -> "PlanFile":
@@ -399,6 +404,10 @@ class PlanFile(_Model):
         empty = [g for g in goal_ids if not any(g in i.goals for i in self.indicators)]
         if empty:
             raise ValueError(f"målen {sorted(empty)} har inga indikatorer; ange målet i någon indikators goals:")
+        if self.comparison is not None:
+            bad = [i for i in self.comparison.indicators if i not in ind_ids]
+            if bad:
+                raise ValueError(f"comparison.indicators: okända indikatorer {bad}; kända: {', '.join(sorted(ind_ids))}")
         for gs in self.goal_sets:
             if gs.id == "biblioteksplan":
                 raise ValueError("målsamlingen biblioteksplan byggs av goals: och indicators.goals; välj ett annat id")
@@ -423,6 +432,7 @@ class Plan:
         self.indicators: list[Indicator] = list(data.indicators)
         self.forecast = data.forecast
         self.status = data.status
+        self.comparison = data.comparison
         plan_set = GoalSet(
             id="biblioteksplan",
             name=data.name,

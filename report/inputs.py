@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 import goals
+from goals.compare import comparison_table, group_sentence
 from goals.describe import describe_definition
 from goals.history import status_history
 from etl.problems import to_frame as problems_frame
@@ -138,6 +139,9 @@ class ReportInputs:
     forecast_method: str = ""  # how the goals file's forecast works, in Swedish (Om rapporten)
     history: dict[str, pd.DataFrame] = field(default_factory=dict)  # goal id -> goals.history.status_history
     status_labels: dict[str, str] = field(default_factory=lambda: dict(goals.STATUS_LABELS_SV))
+    #: goals.compare.comparison_table: the indicators against the plan's comparison group (empty: none)
+    benchmark: pd.DataFrame = field(default_factory=pd.DataFrame)
+    benchmark_group: str = ""  # "Testgrupp (2025): Uppsala jämförs med …"
 
     @property
     def title(self) -> str:
@@ -289,4 +293,6 @@ def collect(
         generated=generated or dt.date.today(),
         forecast_method=describe_forecast(plan, goals.forecast_coverage(plan, tables, year, per.code)),
         history={g.id: status_history(plan, tables, g.id, unit, goal_set=goal_set, years=3) for g in goal_infos},
+        benchmark=comparison_table(plan, tables),
+        benchmark_group=group_sentence(plan, tables),
     )

@@ -10,7 +10,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 
 from report.inputs import ReportInputs
-from report.sheets import about, data, goal, names, problems, summary, units
+from report.sheets import about, compare, data, goal, names, problems, summary, units
 
 
 def render(inputs: ReportInputs) -> Workbook:
@@ -21,6 +21,7 @@ def render(inputs: ReportInputs) -> Workbook:
     for g, sheet in zip(inputs.goals, names.goal_sheets(inputs).values()):
         goal.build(wb, inputs, g, sheet)
     units.build(wb, inputs)
+    compare.build(wb, inputs)
     data.build(wb, inputs)
     problems.build(wb, inputs)
     about.build(wb, inputs)

@@ -25,6 +25,8 @@ PAGES = [
     ("/mal?goal=kultur", ".indicator .js-plotly-plot"),
     ("/enheter?unit=gottsunda", "#unit-profile-grid .ag-row"),
     ("/data", "#coverage-graph .js-plotly-plot"),
+    ("/jamforelse", "#compare-grid-utlan_per_invanare .ag-row"),
+    ("/mal?goal=sprak_las", "#ind-compare-lasframjande_per_1000_barn"),
     ("/presentation", ".tile"),
 ]
 

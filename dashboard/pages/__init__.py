@@ -18,6 +18,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("overview", "/", "nav_overview"),
     PageInfo("goal", "/mal", "nav_goal"),
     PageInfo("units", "/enheter", "nav_units"),
+    PageInfo("compare", "/jamforelse", "nav_compare"),
     PageInfo("data", "/data", "nav_data"),
     PageInfo("upload", "/uppladdning", "nav_upload", action="upload"),
     PageInfo("present", "/presentation", "nav_present"),

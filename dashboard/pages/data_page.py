@@ -40,6 +40,27 @@ def interrupted_notes(ds: DataSource, lang: str) -> list[html.Div]:
             for r in ds.store.interrupted_loads().itertuples(index=False)]
 
 
+KB_YEAR_ID = {"type": "opt", "key": "kb_year"}
+
+
+def kb_section(ds: DataSource, lang: str) -> html.Section:
+    """KB's annual statistics for a chosen year as a workbook (the same as ``bibplan kb``)."""
+    years = sorted(y for y in ds.years() if y is not None)
+    last = ds.last_data_date()
+    complete = [y for y in years if last is None or y < last.year or (last.month == 12 and last.day == 31)]
+    default = (complete or years or [None])[-1]
+    button = html.Button(
+        [html.Span("↓", className="me-1", **{"aria-hidden": "true"}), t("kb_download", lang)],
+        id={"type": "download", "key": "kb"}, className="btn btn-sm btn-primary download-btn", n_clicks=0)
+    picker = dcc.Dropdown(id=KB_YEAR_ID, options=[{"label": str(y), "value": y} for y in reversed(years)],
+                          value=default, clearable=False, className="picker mb-2")
+    return html.Section([
+        html.Div([html.H2(t("kb_title", lang), className="section-title")], className="section-head"),
+        html.P(t("kb_help", lang), className="section-sub"),
+        html.Div([picker, button], className="d-flex gap-2 align-items-start"),
+    ], className="panel", id="kb-section")
+
+
 def layout(ds: DataSource, view: state.ViewState) -> html.Div:
     lang = view.lang
     loads = views.loads_table(ds.loads())
@@ -53,6 +74,7 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
             ),
             *interrupted_notes(ds, lang),
             section(t("status_title", lang), status_grid(ds, lang), "status", lang),
+            kb_section(ds, lang),
             html.Section(
                 [
                     html.Div(

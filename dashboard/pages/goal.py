@@ -28,6 +28,7 @@ from dashboard.actions_panel import register as register_actions
 from dashboard.meeting import breakdown_block, trail_block, tx, why_block
 from dashboard.pages.overview import counts_row
 from report.explain import draft_analysis
+from dashboard.pages import compare
 
 
 
@@ -260,7 +261,11 @@ def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
         ind = plan.indicator(str(row["indicator_id"]))
         bd = ds.breakdown(ind.id, view.year, view.period, view.unit)
         decimals = int(row["decimals"]) if not is_missing(row["decimals"]) else ind.decimals
-        sections.append(indicator_section(row, ind, view, breakdown_block(bd, decimals, lang, names)))
+        sec = indicator_section(row, ind, view, breakdown_block(bd, decimals, lang, names))
+        line = compare.goal_line(ds, ind.id, lang)  # the comparison with other municipalities, if any
+        if line is not None:
+            sec.children.insert(4, line)
+        sections.append(sec)
         drafts.append((str(row["status"]), draft_analysis(ind, row, bd, lang, names)))
     order = {"ej_uppnatt": 0, "delvis": 1}
     draft = " ".join(text for _, text in sorted(drafts, key=lambda d: order.get(d[0], 2)) if text)

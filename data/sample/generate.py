@@ -603,7 +603,8 @@ def truth() -> dict[str, pd.DataFrame]:
     (the baseline reading of 2018-12-31 yields no row), outage days are NaN, "Vet ej" is NaN,
     personal data is absent.  Columns exactly as ``etl.tables.COLUMNS``; ``units`` is the register.
     Survey ``respondent_id`` is the ``ID`` column of Microsoft Forms waves ("17") and, for Google
-    Forms waves, which have no id column, "rad" + the Excel row ("rad18").
+    Forms waves, which have no id column, "rad" + the Excel row ("rad18").  ``benchmark``: the Kolada
+    download without its comparison-group row, the nation's code 0000 as "00".
     """
     _ensure_repo_on_path()
     out: dict[str, pd.DataFrame] = {}
@@ -630,6 +631,11 @@ def truth() -> dict[str, pd.DataFrame]:
                             s.map({k: i for i, k in enumerate(ITEMS_5 + ITEMS_10)}), kind="stable")
     out["survey"] = _conform("survey", long)
     out["population"] = _conform("population", population())
+    bm = benchmark()
+    nation = bm["area_code"] == "0000"
+    out["benchmark"] = _conform("benchmark", bm.assign(
+        area_code=bm["area_code"].where(~nation, "00"), area_type=np.where(nation, "riket", "kommun"),
+        label=bm["variable"].map(KOLADA_KPIS), gender="T"))  # the group row (G33930) is not an area
     return out
 
 
@@ -950,10 +956,73 @@ def write_population(outdir: Path) -> Path:
     return path
 
 
+# --------------------------------------------------------------------------- benchmark (Kolada)
+#: The comparison municipalities of the Kolada download: code -> (name, population 2019, loans per
+#: inhabitant 2019, activities for children per 1 000 aged 0-20 in 2019).  Values are fictional.
+BENCHMARK_AREAS: dict[str, tuple[str, int, float, float]] = {
+    "0580": ("Linköping", 163_000, 5.6, 38.0), "1880": ("Örebro", 155_000, 6.3, 45.0),
+    "1980": ("Västerås", 152_000, 4.9, 31.0), "1283": ("Helsingborg", 147_000, 5.2, 36.0),
+    "0581": ("Norrköping", 143_000, 4.4, 29.0), "0680": ("Jönköping", 141_000, 5.9, 41.0),
+    "2480": ("Umeå", 127_000, 7.4, 52.0), "1281": ("Lund", 124_000, 8.1, 47.0),
+    "0180": ("Stockholm", 975_000, 6.8, 44.0), "1480": ("Göteborg", 580_000, 5.4, 35.0),
+    "2180": ("Gävle", 101_000, 4.6, 33.0),
+}
+BENCHMARK_YEARS = tuple(range(2019, 2026))
+KOLADA_KPIS = {"N01951": "Invånare totalt, antal",
+               "N09801": "Utlån (fysiska) på folkbibliotek, antal/inv",
+               "N09805": "Publika aktiviteter för barn och unga, antal/1000 inv 0-20 år"}
+
+
+def benchmark() -> pd.DataFrame:
+    """Kolada-like values per municipality and year: the home municipality's (0380) from the
+    sample's own truth (physical loans, KB Utlan399, per inhabitant; activities for children and
+    young people per 1 000 inhabitants aged 0-20), the others drawn around fixed levels."""
+    rng = _rng("benchmark")
+    ln = loans()
+    ln = ln[ln["media_type"] != "e-media"]
+    ln_year = pd.to_datetime(ln["month"]).dt.year
+    physical = (ln["initial_loans"] + ln["renewals"]).groupby(ln_year).sum()
+    ev = events()
+    ev = ev[ev["target_group"].isin(["barn", "unga"])]
+    young_events = ev.groupby(pd.to_datetime(ev["date"]).dt.year).size()
+    pop = population()
+    total = pop.groupby("year")["population"].sum()
+    young = pop[pop["age_from"] <= 20].groupby("year")["population"].sum()
+    rows = []
+    for year in BENCHMARK_YEARS:
+        rows.append(("0380", "Uppsala", year, "N01951", float(total[year])))
+        rows.append(("0380", "Uppsala", year, "N09801", round(float(physical[year]) / total[year], 1)))
+        rows.append(("0380", "Uppsala", year, "N09805", round(float(young_events[year]) * 1000 / young[year], 1)))
+    for code, (name, pop19, loans19, act19) in BENCHMARK_AREAS.items():
+        for year in BENCHMARK_YEARS:
+            k = year - 2019
+            dip = 0.7 if year in (2020, 2021) else 1.0
+            rows.append((code, name, year, "N01951", float(round(pop19 * 1.01 ** k))))
+            rows.append((code, name, year, "N09801", round(loans19 * 0.99 ** k * dip * rng.normal(1, 0.03), 1)))
+            rows.append((code, name, year, "N09805", round(act19 * dip * rng.normal(1, 0.06), 1)))
+    for year in BENCHMARK_YEARS:  # the nation's row: Kolada's code 0000
+        rows.append(("0000", "Riket", year, "N09801", round(5.3 * 0.99 ** (year - 2019) * (0.7 if year in (2020, 2021) else 1), 1)))
+    return pd.DataFrame(rows, columns=["area_code", "area_name", "year", "variable", "value"])
+
+
+def write_benchmark(outdir: Path) -> Path:
+    """kolada_jamforelse.csv: a Kolada download (UTF-8 with BOM, ';', decimal comma): KPI, KPI name,
+    municipality id, municipality, year, gender, value; one comparison-group row (G...) to skip."""
+    bm = benchmark()
+    rows: list[list[object]] = [["KPI", "KPI-namn", "Kommun-id", "Kommun", "År", "Kön", "Värde"]]
+    for r in bm.itertuples():
+        value = sv_number(r.value, 0 if r.variable == "N01951" else 1)
+        rows.append([r.variable, KOLADA_KPIS[r.variable], r.area_code, r.area_name, r.year, "T", value])
+    rows.append(["N09801", KOLADA_KPIS["N09801"], "G33930", "Liknande kommuner, folkbibliotek", 2025, "T", "5,6"])
+    path = outdir / "kolada_jamforelse.csv"
+    save_csv(rows, path, "utf-8-sig", ";")
+    return path
+
+
 WRITERS: tuple[Callable[[Path], Path | list[Path]], ...] = (
     write_loans_yearly, write_loans_recent, write_visits_in_out, write_visits_cumulative,
     write_visits_bookmobiles, write_events_old, write_events_new, write_opening_hours, write_survey,
-    write_population,
+    write_population, write_benchmark,
 )
 
 

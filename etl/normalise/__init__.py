@@ -4,7 +4,7 @@ Handles layouts (long, months as columns), totals rows, personal data, value lab
 dates written as text, unit names with validity dates, counter modes and outages.  Problems found on
 the way become :class:`~etl.problems.Problem` records with the Excel row and header of the cell.
 One module per kind (``loans``, ``visits``, ``events``, ``opening_hours``, ``survey``,
-``population``); the shared cell helpers are in ``common``, the layout steps in ``layout``.
+``population``, ``benchmark``); the shared cell helpers are in ``common``, the layout steps in ``layout``.
 Transaction exports take the fast path in :mod:`etl.transactions`.
 """
 
@@ -16,6 +16,7 @@ import pandas as pd
 
 from etl.config import Source
 from etl.headers import map_columns
+from etl.normalise.benchmark import normalise_benchmark
 from etl.normalise.common import Ctx
 from etl.normalise.events import normalise_events
 from etl.normalise.layout import drop_totals, form_cells, melt_months
@@ -59,6 +60,9 @@ def normalise(sheet: RawSheet, source: Source, units: UnitIndex,
               ) -> tuple[NormalisedSheet, list[Problem]]:
     """The tidy table for ``sheet`` and the problems found.  ``outages``: whether daily visits of
     0 or blank on an open day are marked missing (the ``counter_outage`` rule's ``enabled``)."""
+    if source.kind == "benchmark":  # wide or long published statistics: a reader of its own
+        frame, columns, failed, problems = normalise_benchmark(sheet, source)
+        return NormalisedSheet(frame, columns, failed), problems
     if source.layout == "cells":
         ctx = Ctx(sheet, source, {})
         ctx.outages = outages

@@ -32,6 +32,7 @@ TOTALS_FIELDS: dict[str, tuple[str, ...]] = {
     "opening_hours": ("unit", "unit_id"),
     "survey": (),
     "population": ("district", "age", "age_from"),
+    "benchmark": (),
 }
 
 #: Default field held by month cells in ``months_as_columns``.

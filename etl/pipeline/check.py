@@ -21,7 +21,7 @@ from etl.normalise import normalise
 from etl.problems import Problem, has_errors
 from etl.read import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, InputError, read_sheet
 from etl.schedule import combine_opening_hours
-from etl.tables import KINDS, PERIOD_COLUMN, Tables
+from etl.tables import KINDS, PERIOD_COLUMN, UNIT_COLUMN, Tables
 from etl.transactions import read_transactions
 from etl.units import UnitIndex
 from etl.validate import validate
@@ -81,7 +81,7 @@ class FileResult:
         """Per unit, the first and last period this file covers (what it would replace)."""
         if self.frame is None or self.frame.empty or self.source is None:
             return pd.DataFrame(columns=["kind", "unit", "first", "last"])
-        unit = "district" if self.kind == "population" else "unit_id"
+        unit = UNIT_COLUMN[self.kind]
         start = PERIOD_COLUMN[self.kind]
         end = "period_end" if "period_end" in self.frame else start  # a month ends on its last day
         grouped = self.frame.groupby(unit, observed=True)
@@ -233,7 +233,7 @@ def _check_file(path: Path, source: Source, units: UnitIndex, opening_hours: pd.
         error_rows = {p.row for p in problems if p.is_error and p.row is not None}
         error_rows |= set(failed)  # rows a grouped record lists
         problems = problems + validate(source.kind, frame, file=path.name, sheet=sheet_name, columns=columns,
-                                       unit_ids=[u.id for u in units.units.units] if source.kind != "population" else (),
+                                       unit_ids=[u.id for u in units.units.units] if UNIT_COLUMN[source.kind] == "unit_id" else (),
                                        skip_rows=error_rows, bounds=source.bounds(), ratio=source.plausible_ratio)
     except InputError as exc:
         return FileResult(path, source, None, [exc.problem], digest)

@@ -8,6 +8,7 @@ from report.inputs import ReportInputs
 
 SUMMARY = "Sammanfattning"
 UNITS = "Enheter"
+COMPARE = "Jämförelse"
 DATA = "Data"
 PROBLEMS = "Avvikelser"
 ABOUT = "Om rapporten"
@@ -19,7 +20,8 @@ def goal_sheets(inputs: ReportInputs) -> dict[str, str]:
 
 
 def sheet_order(inputs: ReportInputs) -> list[str]:
-    return [SUMMARY, *goal_sheets(inputs).values(), UNITS, DATA, PROBLEMS, ABOUT]
+    compare = [COMPARE] if inputs.benchmark is not None and not inputs.benchmark.empty else []
+    return [SUMMARY, *goal_sheets(inputs).values(), UNITS, *compare, DATA, PROBLEMS, ABOUT]
 
 
 def link(sheet: str, cell: str = "A1") -> Hyperlink:

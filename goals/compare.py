@@ -1,0 +1,171 @@
+"""Comparison with other municipalities (benchmark data: KB's published statistics, Kolada).
+
+The plan names the home municipality and a comparison group (``comparison:`` in
+``biblioteksplan.yaml``): explicit municipality codes, or a rule -- the same municipality group
+(a benchmark variable holding the group, e.g. SKR's kommungrupp) or a population within ±X % of the
+home municipality's (a benchmark variable holding the population).  Each mapped indicator names the
+benchmark variable that measures the same thing on both sides, with a note where definitions differ,
+and may have a relative target (``target: median`` = "minst gruppens median").
+
+Pure functions on the ``benchmark`` tidy table: no Dash, no store.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from etl.normalise.benchmark import area
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BenchmarkMapping(_Model):
+    """An indicator's counterpart in the benchmark data."""
+
+    variable: str  # the publisher's code, e.g. Kolada "N09801" or KB "Folk146"
+    scale: float = 1.0  # multiply the benchmark value to get the indicator's unit
+    gender: Literal["T", "K", "M"] = "T"
+    note_sv: str = ""  # where the definitions differ (e.g. "Kolada räknar e-lån med")
+    target: Literal["median", "max", "min"] | None = None  # relative target: at least the group's median
+
+
+class Comparison(_Model):
+    home: str | int  # the home municipality's code, e.g. "0380" (380 as a YAML number works too)
+    name: str = "Jämförelsegrupp"
+    codes: list[str | int] = []  # explicit members
+    group_variable: str | None = None  # rule: same value of this variable (municipality group)
+    population_variable: str | None = None  # rule: population within ±population_within_pct
+    population_within_pct: float | None = Field(default=None, gt=0)
+    indicators: dict[str, BenchmarkMapping] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> "Comparison":
+        if area(self.home) is None or area(self.home)[1] != "kommun":  # type: ignore[index]
+            raise ValueError(f"home: {self.home!r} är ingen kommunkod; skriv fyra siffror, t.ex. \"0380\"")
+        rules = sum([bool(self.codes), self.group_variable is not None, self.population_variable is not None])
+        if rules != 1:
+            raise ValueError("ange exakt ett av codes (lista med kommunkoder), group_variable (samma kommungrupp) "
+                             "och population_variable med population_within_pct (folkmängd inom ±X %)")
+        if (self.population_variable is None) != (self.population_within_pct is None):
+            raise ValueError("population_variable och population_within_pct anges tillsammans")
+        bad = [c for c in self.codes if area(c) is None or area(c)[1] != "kommun"]  # type: ignore[index]
+        if bad:
+            raise ValueError(f"codes: {bad} är inga kommunkoder; skriv fyra siffror, t.ex. \"0180\"")
+        return self
+
+    @property
+    def home_code(self) -> str:
+        return area(self.home)[0]  # type: ignore[index]
+
+
+def _municipal(bm: pd.DataFrame) -> pd.DataFrame:
+    return bm[bm["area_type"].astype(str) == "kommun"]
+
+
+def group_members(cmp: Comparison, bm: pd.DataFrame, year: int) -> list[str]:
+    """The comparison group's municipality codes in ``year`` (without the home municipality)."""
+    home = cmp.home_code
+    if cmp.codes:
+        return [area(c)[0] for c in cmp.codes if area(c)[0] != home]  # type: ignore[index]
+    m = _municipal(bm)
+    m = m[(m["year"] == year) & (m["gender"].astype(str) == "T")]
+    var = cmp.group_variable or cmp.population_variable
+    vals = m[m["variable"].astype(str) == var].set_index(m["area_code"].astype(str)[m["variable"].astype(str) == var])["value"]
+    if home not in vals.index:
+        return []
+    mine = vals[home]
+    if cmp.group_variable is not None:
+        members = vals.index[vals == mine]
+    else:
+        share = cmp.population_within_pct / 100  # type: ignore[operator]
+        members = vals.index[(vals >= mine * (1 - share)) & (vals <= mine * (1 + share))]
+    return sorted(c for c in members if c != home)
+
+
+def comparison_frame(cmp: Comparison, bm: pd.DataFrame, indicator_id: str, direction: str = "higher") -> pd.DataFrame:
+    """Per year: our value, the group's median, min and max, our rank (1 = best) among home + group,
+    the number of municipalities with a value, and the status against a relative target.
+
+    Columns: year, value, median, min, max, rank, n, target, status, members, note.  Status codes as
+    in ``goals.status``: ``uppnatt``/``ej_uppnatt`` against the relative target, ``ingen_data`` when
+    the home municipality or the group has no value that year, ``inget_mal`` without a target."""
+    mapping = cmp.indicators[indicator_id]
+    cols = ["year", "value", "median", "min", "max", "rank", "n", "target", "status", "members", "note"]
+    m = _municipal(bm)
+    m = m[(m["variable"].astype(str) == mapping.variable) & (m["gender"].astype(str) == mapping.gender)]
+    rows = []
+    home = cmp.home_code
+    for year in sorted(int(y) for y in m["year"].dropna().unique()):
+        members = group_members(cmp, bm, year)
+        ym = m[m["year"] == year]
+        vals = ym.set_index(ym["area_code"].astype(str))["value"].astype(float) * mapping.scale
+        group = vals[vals.index.isin(members)].dropna()
+        ours = vals.get(home)
+        ours = None if ours is None or np.isnan(ours) else float(ours)
+        med = float(group.median()) if len(group) else None
+        target = {"median": med, "max": float(group.max()) if len(group) else None,
+                  "min": float(group.min()) if len(group) else None}.get(mapping.target or "", None)
+        rank = None
+        if ours is not None:
+            field = pd.concat([group, pd.Series({home: ours})])
+            better = (field > ours) if direction != "lower" else (field < ours)
+            rank = int(better.sum()) + 1
+        status = "inget_mal"
+        if mapping.target is not None:
+            if ours is None or target is None:
+                status = "ingen_data"
+            else:
+                ok = ours >= target if direction != "lower" else ours <= target
+                status = "uppnatt" if ok else "ej_uppnatt"
+        rows.append({"year": year, "value": ours, "median": med,
+                     "min": float(group.min()) if len(group) else None,
+                     "max": float(group.max()) if len(group) else None, "rank": rank,
+                     "n": int(len(group)) + (ours is not None), "target": target, "status": status,
+                     "members": len(members), "note": mapping.note_sv})
+    return pd.DataFrame(rows, columns=cols)
+
+
+TARGET_SV = {"median": "minst gruppens median", "max": "minst gruppens högsta värde", "min": "minst gruppens lägsta värde"}
+
+
+def comparison_table(plan, tables, year: int | None = None) -> pd.DataFrame:
+    """Every mapped indicator's comparison (the plan's ``comparison``), long: one row per indicator
+    and year (only ``year`` when given).  Columns: indicator_id, indicator_name, unit, decimals,
+    variable, group, target_rule, and those of :func:`comparison_frame`.  Empty without a
+    comparison or benchmark data.  For the reports (Excel, Word) and the Jämförelse page."""
+    cols = ["indicator_id", "indicator_name", "unit", "decimals", "variable", "group", "target_rule", "year",
+            "value", "median", "min", "max", "rank", "n", "target", "status", "members", "note"]
+    cmp = getattr(plan, "comparison", None)
+    bm = tables.benchmark
+    if cmp is None or not len(bm):
+        return pd.DataFrame(columns=cols)
+    parts = []
+    for ind_id, mapping in cmp.indicators.items():
+        ind = plan.indicator(ind_id)
+        f = comparison_frame(cmp, bm, ind_id, ind.direction)
+        if year is not None:
+            f = f[f["year"] == year]
+        parts.append(f.assign(indicator_id=ind_id, indicator_name=ind.name_sv, unit=ind.unit,
+                              decimals=ind.decimals, variable=mapping.variable, group=cmp.name,
+                              target_rule=TARGET_SV.get(mapping.target or "", "")))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    return out[cols]
+
+
+def group_sentence(plan, tables) -> str:
+    """"Grupp (2025): Uppsala jämförs med Linköping, Lund, …" for the latest year with benchmark data;
+    "" without a comparison or data."""
+    cmp = getattr(plan, "comparison", None)
+    bm = tables.benchmark
+    if cmp is None or not len(bm):
+        return ""
+    year = int(bm["year"].max())
+    names = dict(zip(bm["area_code"].astype(str), bm["area_name"].astype(str)))
+    members = sorted(names.get(c, c) for c in group_members(cmp, bm, year))
+    return f"{cmp.name} ({year}): {names.get(cmp.home_code, cmp.home_code)} jämförs med {', '.join(members) or '–'}."

@@ -1,0 +1,153 @@
+"""The Jämförelse page: our value against the comparison group, from a hand-made benchmark table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard import state
+from dashboard.app import render
+from dashboard.data import DataSource
+from dashboard.pages import compare
+from dashboard.testing import fill_store
+from etl.store import Store
+from etl.tables import conform
+from tests.conftest_dashboard import TINY_PLAN, tiny_tables
+
+COMPARISON = """
+comparison:
+  home: "0380"
+  name: Testgrupp
+  codes: ["0580", "1880", 1280]
+  indicators:
+    utlan: {variable: N09801, target: median, note_sv: "Kolada räknar bara fysiska lån."}
+"""
+
+BENCH = [(2024, "0380", 6.1), (2024, "0580", 5.0), (2024, "1880", 7.0), (2024, "1280", 4.0), (2024, "0180", 9.9),
+         (2025, "0380", 5.0), (2025, "0580", 5.5), (2025, "1880", 6.0), (2025, "1280", 4.5)]
+
+
+def _ds(tmp_path: Path, plan_text: str, bench: bool = True) -> DataSource:
+    plan = tmp_path / "biblioteksplan.yaml"
+    plan.write_text(plan_text, encoding="utf-8")
+    tables = tiny_tables()
+    if bench:
+        tables.benchmark = conform("benchmark", pd.DataFrame(
+            [{"year": y, "area_code": c, "area_type": "kommun", "area_name": f"K{c}", "variable": "N09801",
+              "label": "Utlån per invånare", "gender": "T", "value": v} for y, c, v in BENCH]))
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    fill_store(Store(url), tables)
+    return DataSource(url, plan_path=plan, check_every=0)
+
+
+def _texts(c: Any) -> list[str]:
+    out: list[str] = []
+    if isinstance(c, str):
+        return [c]
+    kids = getattr(c, "children", None)
+    if isinstance(kids, (list, tuple)):
+        for k in kids:
+            out += _texts(k)
+    elif kids is not None:
+        out += _texts(kids)
+    return out
+
+
+def _find_id(c: Any, prefix: str) -> list[Any]:
+    found = [c] if str(getattr(c, "id", "")).startswith(prefix) else []
+    kids = getattr(c, "children", None)
+    for k in kids if isinstance(kids, (list, tuple)) else ([kids] if kids is not None else []):
+        found += _find_id(k, prefix)
+    return found
+
+
+def test_page_shows_median_range_rank_and_status(tmp_path: Path) -> None:
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    body = compare.layout(ds, state.ViewState(year=2026, period="T1"))
+    text = " ".join(_texts(body))
+    assert "Testgrupp (2025): K0380 jämförs med K0580, K1280, K1880." in text
+    assert "Kolada räknar bara fysiska lån." in text
+    fig = _find_id(body, "compare-fig-utlan")[0].figure
+    assert [list(t.y) for t in fig.data] == [[7.0, 6.0], [4.0, 4.5], [5.0, 5.5], [6.1, 5.0]]  # max, min, median, us
+    grid = _find_id(body, "compare-grid-utlan")[0]
+    rows = {r["year"]: r for r in grid.rowData}
+    # 2025: group 5.5, 6.0, 4.5 -> median 5.5; we (5.0) are third of four and below the median
+    assert rows["2025"]["rank_text"] == "3 av 4" and rows["2025"]["status"] == "ej_uppnatt"
+    assert rows["2024"]["rank_text"] == "2 av 4" and rows["2024"]["status"] == "uppnatt"  # 0180 is not in the group
+
+
+def test_page_says_what_is_missing(tmp_path: Path) -> None:
+    no_group = compare.layout(_ds(tmp_path, TINY_PLAN), state.ViewState(year=2026, period="T1"))
+    assert "ingen jämförelsegrupp" in " ".join(_texts(no_group))
+    (tmp_path / "b").mkdir()
+    no_data = compare.layout(_ds(tmp_path / "b", TINY_PLAN + COMPARISON, bench=False), state.ViewState(year=2026, period="T1"))
+    assert "Inga jämförelsedata" in " ".join(_texts(no_data))
+
+
+def test_router_serves_the_page(tmp_path: Path) -> None:
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    header, body = render(ds, "/jamforelse", "?year=2026&period=T1")[:2]
+    assert "compare-page" in (body.className or "")
+    assert "Jämförelse" in " ".join(_texts(header))
+
+
+def test_excel_report_has_the_comparison_sheet(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    from report import write_report
+    from goals.plan import load_plan
+
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    data = write_report(load_plan(tmp_path / "biblioteksplan.yaml"), ds.tables(), None, 2026, "T1")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames.index("Jämförelse") == wb.sheetnames.index("Enheter") + 1
+    ws = wb["Jämförelse"]
+    assert ws["A2"].value == "Testgrupp (2025): K0380 jämförs med K0580, K1280, K1880."
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True)]
+    assert rows[0][:10] == ("Utlån", "N09801", 2024, 6.1, 5.0, 4.0, 7.0, "2 av 4", "minst gruppens median", "Uppnått")
+    assert rows[1][:10] == ("Utlån", "N09801", 2025, 5.0, 5.5, 4.5, 6.0, "3 av 4", "minst gruppens median", "Ej uppnått")
+    assert rows[1][10] == "Kolada räknar bara fysiska lån."
+    # without a comparison in the plan the sheet is left out
+    (tmp_path / "n").mkdir()
+    plain = _ds(tmp_path / "n", TINY_PLAN)
+    wb2 = openpyxl.load_workbook(io.BytesIO(write_report(load_plan(tmp_path / "n" / "biblioteksplan.yaml"),
+                                                         plain.tables(), None, 2026, "T1")))
+    assert "Jämförelse" not in wb2.sheetnames
+
+
+def test_data_page_kb_download(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    from dashboard import downloads
+    from dashboard.pages import data_page
+
+    ds = _ds(tmp_path, TINY_PLAN)
+    section = data_page.kb_section(ds, "sv")
+    picker = _find_id(section, "")  # the dropdown's id is a dict: look it up by type
+    dropdowns = [c for c in picker if isinstance(getattr(c, "id", None), dict) and c.id.get("key") == "kb_year"]
+    assert dropdowns[0].value == 2025  # the latest complete year (the tiny data end in October 2026)
+    data, name = downloads.kb_bytes(ds, 2025)
+    assert name == "kb-statistik-2025.xlsx"
+    ws = openpyxl.load_workbook(io.BytesIO(data))["KB-statistik"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=5, values_only=True)}
+    # tiny loans 2025: norr 100 initial + 20 renewals a month, syd 50 + 10; all books
+    assert rows["Inilan101"][3] == 12 * 150 and rows["Omlan201"][3] == 12 * 30 and rows["Utlan399"][3] == 12 * 180
+    assert rows["Besok01"][3] is None  # no visits loaded: empty, never 0
+
+
+def test_goal_page_shows_the_small_comparison_line(tmp_path: Path) -> None:
+    from dashboard.pages import goal
+
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    _, _, sections = goal.goal_content(ds, state.ViewState(year=2026, period="T1", goal="lasning"))
+    line = _find_id(sections[0], "ind-compare-utlan")[0]
+    text = " ".join(_texts(line))
+    # 2025: us 5.0, group 5.5 / 6.0 / 4.5; no decimals, halves up: median 6, range 5–6
+    assert "Jämförelse 2025: vi 5 (plats 3 av 4) · gruppens median 6 (5–6)" in text
+    assert "minst gruppens median" in text and "Kolada räknar bara fysiska lån." in text

@@ -1,0 +1,134 @@
+"""``kind: benchmark``: KB's real published file (shared/realdata/kb-2012) and hand-made Kolada
+downloads load with config only; area codes are normalised and totals rows are not municipalities."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl.normalise.benchmark import area
+from etl.pipeline import load_dir
+from etl.store import Store
+
+KB_FILE = Path(__file__).resolve().parents[1] / "tests" / "data" / "Folk2012.xlsx"
+
+KB_SOURCES = """\
+sources:
+  - id: kb_folk
+    kind: benchmark
+    pattern: "Folk*.xlsx"
+    layout: wide
+    header_rows: 2
+    columns: {area_code: Folk2, area_name: Folk1}
+    constants: {year: 2012}
+  - id: kolada
+    kind: benchmark
+    pattern: "kolada*.*"
+    layout: long
+"""
+
+
+def test_area_codes_are_normalised() -> None:
+    assert area(380) == area("380") == area("0380") == area(380.0) == area(" 0380 ") == ("0380", "kommun")
+    assert area("1452") == area(1452.0) == ("1452", "kommun")
+    assert area("00") == area("0000") == area(0) == ("00", "riket")
+    assert area("01") == area("0001") == area(1) == ("01", "lan")
+    assert area("G33930") is None  # a Kolada municipality group, not an area
+    assert area(None, "Riket") == ("00", "riket")
+    assert area(None, "Stockholms län") == ("", "lan")
+    assert area(None, None) is None
+
+
+def test_kb_2012_file_loads_without_code_changes(data_dir, tmp_path: Path) -> None:
+    d = data_dir(KB_SOURCES)
+    shutil.copy(KB_FILE, d / "Folk2012.xlsx")
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    report = load_dir(d, store)
+    assert not report.has_errors, [p.message for p in report.problems]
+    bm = store.read_tables().benchmark
+    areas = bm.drop_duplicates("area_code").set_index("area_code")
+    # the nation and the county are recognised as totals rows, the 8 municipalities as municipalities
+    assert dict(areas["area_type"].astype(str)) == {
+        "00": "riket", "01": "lan", "0127": "kommun", "0686": "kommun", "0662": "kommun", "0617": "kommun",
+        "1452": "kommun", "1761": "kommun", "1780": "kommun", "1715": "kommun"}
+    assert areas.loc["1452", "area_name"] == "Tranemo"  # code stored as the number 1452 in the file
+    assert areas.loc["0127", "area_name"] == "Botkyrka"  # code stored as the text "0127"
+
+    def value(code: str, var: str) -> float:
+        hit = bm[(bm["area_code"] == code) & (bm["variable"] == var)]
+        assert len(hit) == 1
+        return float(hit["value"].iat[0])
+
+    # values read from the file by hand (row 12 Karlstad, row 5 Botkyrka; Folk146 visits, Folk200 population)
+    assert value("1780", "Folk146") == 463652
+    assert value("0127", "Folk200") == 86274
+    assert value("00", "Folk146") == 65071822
+    assert value("1780", "Folk162") == pytest.approx(0.27)  # ratios load beside counts
+    labels = bm[bm["variable"] == "Folk146"]["label"].unique()
+    assert list(labels) == ["Totalt antal fysiska besök"]  # the label row under the code row
+    assert set(bm["year"].unique()) == {2012}
+    # text columns (library names; the personal-data columns are text too) are never stored
+    assert not {"Folk1", "Folk2", "Folk3", "Folk5", "Folk6"} & set(bm["variable"].astype(str))
+    assert bm["value"].notna().all()  # a blank cell is no row, never 0
+
+
+def _kolada_rows() -> list[list[object]]:
+    return [
+        ["KPI", "Kommun-id", "Kommun", "År", "Kön", "Värde"],
+        ["N09801", "0380", "Uppsala", 2024, "T", "6,1"],
+        ["N09801", 380, "Uppsala", 2023, "T", 5.9],
+        ["N09801", "0180", "Stockholm", 2024, "T", "5,2"],
+        ["N09801", "0180", "Stockholm", 2024, "K", "6,0"],
+        ["N09801", "0180", "Stockholm", 2024, "M", "4,4"],
+        ["N09801", "0000", "Riket", 2024, "T", "5,5"],
+        ["N09801", "0001", "Stockholms län", 2024, "T", "5,3"],
+        ["N09801", "G33930", "Liknande kommuner", 2024, "T", "5,0"],
+        ["N09801", "0181", "Södertälje", 2024, "T", ""],
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_kolada_download_long(fmt: str, data_dir, write_csv, write_xlsx, tmp_path: Path) -> None:
+    d = data_dir(KB_SOURCES)
+    if fmt == "csv":
+        write_csv(d / "kolada_n09801.csv", _kolada_rows(), encoding="utf-8-sig", delimiter=";")
+    else:
+        write_xlsx(d / "kolada_n09801.xlsx", _kolada_rows())
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    report = load_dir(d, store)
+    assert not report.has_errors
+    warnings = list(report.problems)
+    assert [p.code for p in warnings] == ["benchmark_not_area"] and warnings[0].value == "G33930"
+    bm = store.read_tables().benchmark
+    got = {(r.area_code, int(r.year), r.gender): r.value for r in bm.itertuples()}
+    assert got == {("0380", 2024, "T"): 6.1, ("0380", 2023, "T"): 5.9, ("0180", 2024, "T"): 5.2,
+                   ("0180", 2024, "K"): 6.0, ("0180", 2024, "M"): 4.4, ("00", 2024, "T"): 5.5, ("01", 2024, "T"): 5.3}
+    assert dict(zip(bm["area_code"], bm["area_type"].astype(str)))["00"] == "riket"
+
+
+def test_duplicate_values_are_an_error(data_dir, write_csv, tmp_path: Path) -> None:
+    d = data_dir(KB_SOURCES)
+    rows = _kolada_rows()[:2] + [["N09801", 380, "Uppsala", 2024, "T", 6.3]]
+    write_csv(d / "kolada_dup.csv", rows, delimiter=";")
+    report = load_dir(d, Store(f"sqlite:///{tmp_path / 's.sqlite'}"))
+    assert report.has_errors
+    assert any(p.code == "duplicate" for p in report.problems)
+
+
+def test_kb_and_kolada_for_the_same_year_do_not_replace_each_other(data_dir, write_csv, tmp_path: Path) -> None:
+    d = data_dir(KB_SOURCES)
+    write_csv(d / "kolada_a.csv", [["KPI", "Kommun-id", "År", "Värde"], ["N09801", "0127", 2012, "4,9"]], delimiter=";")
+    shutil.copy(KB_FILE, d / "Folk2012.xlsx")
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    assert not load_dir(d, store).has_errors
+    bm = store.read_tables().benchmark
+    botkyrka = bm[bm["area_code"] == "0127"]
+    assert {"N09801", "Folk146"} <= set(botkyrka["variable"].astype(str))
+    # a corrected Kolada download replaces only its own variable
+    write_csv(d / "kolada_a.csv", [["KPI", "Kommun-id", "År", "Värde"], ["N09801", "0127", 2012, "5,0"]], delimiter=";")
+    assert not load_dir(d, store).has_errors
+    bm = store.read_tables().benchmark
+    b = bm[bm["area_code"] == "0127"].set_index("variable")["value"]
+    assert b["N09801"] == 5.0 and b["Folk146"] == 450543
