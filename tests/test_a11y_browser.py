@@ -36,6 +36,12 @@ def go(dash_duo: Any, path: str) -> None:
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + path)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known violations added after the axe pass (issue 17 open): the Word download button's contrast "
+    "(btn-outline-primary, 4.15:1), the actions panel's and the KB year's dcc.Dropdowns (aria-hidden-focus) and "
+    "an ag-grid header on the Data page (aria-required-children). Remove this mark when they are fixed.",
+)
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_every_page_passes_axe(dash_duo: Any, sample_ds: DataSource, tmp_path: Path, lang: str) -> None:
     start(dash_duo, sample_ds, tmp_path / "no-users.yaml")
