@@ -4,8 +4,9 @@ Title page; table of contents; Sammanfattning with the overall analysis and the 
 goal with the indicators that decide its status); then per goal: status and why, the status trail
 over the tertials and years, the indicators (value, last year, change, target, status and the
 reason in words), the charts as images (``report.figures``: matplotlib, offline), Analys,
-Åtgärder and the actions with owner, due date and state.  Swedish formats throughout.  Reads only
-a :class:`report.inputs.ReportInputs`.
+Åtgärder and the actions with owner, due date and state; the comparison with other
+municipalities after the summary and one line per compared indicator under its goal.  Swedish
+formats throughout.  Reads only a :class:`report.inputs.ReportInputs`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ FILLS = {"uppnatt": "E3F4EE", "delvis": "FCF1D9", "ej_uppnatt": "FBE6DA", "osake
          "inget_mal": "E6F3FB"}
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
 PERIODS = {"T1": "T1", "T2": "T2", "helar": "Helår"}
+COMPARE_HEADING = "Jämförelse med andra kommuner"
 
 
 def _fill(cell: Any, colour: str) -> None:
@@ -108,7 +110,8 @@ def _toc(doc: Any, inputs: ReportInputs) -> None:
     for el in (begin, instr, sep):
         run = paragraph.add_run()
         run._r.append(el)
-    headings = ["Sammanfattning"] + [f"{inputs.goal_word} {i}. {g.name}" for i, g in enumerate(inputs.goals, 1)]
+    compare = [COMPARE_HEADING] if inputs.benchmark is not None and not inputs.benchmark.empty else []
+    headings = ["Sammanfattning", *compare] + [f"{inputs.goal_word} {i}. {g.name}" for i, g in enumerate(inputs.goals, 1)]
     for i, text in enumerate(headings):
         run = paragraph.add_run(text)
         if i < len(headings) - 1:
@@ -183,6 +186,59 @@ def _summary(doc: Any, inputs: ReportInputs) -> None:
     _table(doc, [inputs.goal_word, "Status", "Därför"], rows, [5.5, 3.2, 8.8], status_col=1, statuses=statuses)
     counts = pd.Series(statuses).value_counts()
     doc.add_paragraph(" · ".join(f"{_status_text(inputs, s)}: {int(n)}" for s, n in counts.items()))
+
+
+def _compare_rank(rec: dict) -> str:
+    return f"{int(rec['rank'])} av {int(rec['n'])}" if pd.notna(rec["rank"]) else "–"
+
+
+def _comparison(doc: Any, inputs: ReportInputs) -> None:
+    """Jämförelse med andra kommuner: the mapped indicators against the plan's comparison group, the
+    last three years with benchmark data, and where the definitions differ."""
+    df = inputs.benchmark
+    if df is None or df.empty:
+        return
+    doc.add_heading(COMPARE_HEADING, level=1)
+    doc.add_paragraph(inputs.benchmark_group)
+    years = sorted(int(y) for y in df["year"].dropna().unique())[-3:]
+    part = df[df["year"].isin(years)].sort_values(["indicator_id", "year"], kind="stable")
+    rows, statuses = [], []
+    for rec in part.to_dict("records"):
+        info = inputs.indicators[str(rec["indicator_id"])]
+
+        def num(v: Any) -> str:
+            return sv_value(v, info.decimals, info.unit_label) or "–"
+
+        status = str(rec["status"])
+        rows.append([info.name, str(int(rec["year"])), num(rec["value"]), num(rec["median"]),
+                     f"{num(rec['min'])}–{num(rec['max'])}", _compare_rank(rec),
+                     f"{_status_text(inputs, status)} ({rec['target_rule']})" if rec["target_rule"] else "–"])
+        statuses.append(status)
+    _table(doc, ["Indikator", "År", "Vi", "Gruppens median", "Lägst–högst", "Plats", "Mål och status"], rows,
+           [4.2, 1.2, 1.8, 2.2, 2.8, 1.6, 3.7], status_col=6, statuses=statuses)
+    for ind_id, note in part.groupby("indicator_id", sort=True)["note"].first().items():
+        if note:
+            doc.add_paragraph(f"{inputs.indicators[str(ind_id)].name}: {note}", style="List Bullet")
+
+
+def _goal_comparison(doc: Any, inputs: ReportInputs, goal: GoalInfo) -> None:
+    """One line per indicator of the goal that has a comparison: the latest year with data."""
+    df = inputs.benchmark
+    if df is None or df.empty:
+        return
+    part = df[df["indicator_id"].isin(goal.indicator_ids) & (df["value"].notna() | df["median"].notna())]
+    for ind_id, rows in part.groupby("indicator_id", sort=False):
+        rec = rows.sort_values("year").iloc[-1].to_dict()
+        info = inputs.indicators[str(ind_id)]
+
+        def num(v: Any) -> str:
+            return sv_value(v, info.decimals, info.unit_label) or "–"
+
+        text = (f"{info.name}, jämförelse {int(rec['year'])}: vi {num(rec['value'])} (plats {_compare_rank(rec)}), "
+                f"gruppens median {num(rec['median'])} ({num(rec['min'])}–{num(rec['max'])})")
+        if rec["target_rule"]:
+            text += f"; mål {rec['target_rule']}: {_status_text(inputs, str(rec['status']))}"
+        doc.add_paragraph(text + ".")
 
 
 def _trail(doc: Any, inputs: ReportInputs, goal: GoalInfo) -> None:
@@ -287,6 +343,7 @@ def _goal(doc: Any, inputs: ReportInputs, number: int, goal: GoalInfo) -> None:
         _text(doc, heading, texts.get(section))
     _actions(doc, inputs, goal)
     _indicators(doc, inputs, goal, rows, status)
+    _goal_comparison(doc, inputs, goal)
     _trail(doc, inputs, goal)
     _charts(doc, inputs, goal)
 
@@ -317,6 +374,7 @@ def render_docx(inputs: ReportInputs) -> Any:
     _toc(doc, inputs)
     doc.add_page_break()
     _summary(doc, inputs)
+    _comparison(doc, inputs)
     for i, g in enumerate(inputs.goals, 1):
         _goal(doc, inputs, i, g)
     return doc

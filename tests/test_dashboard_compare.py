@@ -151,3 +151,39 @@ def test_goal_page_shows_the_small_comparison_line(tmp_path: Path) -> None:
     # 2025: us 5.0, group 5.5 / 6.0 / 4.5; no decimals, halves up: median 6, range 5–6
     assert "Jämförelse 2025: vi 5 (plats 3 av 4) · gruppens median 6 (5–6)" in text
     assert "minst gruppens median" in text and "Kolada räknar bara fysiska lån." in text
+
+
+def test_word_report_has_the_comparison(tmp_path: Path) -> None:
+    import io
+
+    from docx import Document
+
+    from goals.plan import load_plan
+    from report import write_docx
+
+    one_decimal = TINY_PLAN.replace("unit: lån\n    decimals: 0", "unit: lån\n    decimals: 1", 1)
+    assert one_decimal != TINY_PLAN
+    ds = _ds(tmp_path, one_decimal + COMPARISON)
+    data = write_docx(load_plan(tmp_path / "biblioteksplan.yaml"), ds.tables(), None, 2026, "T1")
+    doc = Document(io.BytesIO(data))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings.index("Jämförelse med andra kommuner") == headings.index("Sammanfattning") + 1
+    texts = [p.text for p in doc.paragraphs]
+    assert "Testgrupp (2025): K0380 jämförs med K0580, K1280, K1880." in texts
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Indikator" and t.rows[0].cells[3].text == "Gruppens median")
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    # 2024: group 5,0 / 7,0 / 4,0 -> median 5,0; us 6,1 -> 2nd of 4.  2025: median of 5,5 6,0 4,5 = 5,5; us 5,0 -> 3rd.
+    assert rows[0][:6] == ["Utlån", "2024", "6,1", "5,0", "4,0–7,0", "2 av 4"]
+    assert rows[0][6].endswith("Uppnått (minst gruppens median)")
+    assert rows[1][:6] == ["Utlån", "2025", "5,0", "5,5", "4,5–6,0", "3 av 4"]
+    assert rows[1][6].endswith("Ej uppnått (minst gruppens median)")
+    assert "Utlån: Kolada räknar bara fysiska lån." in texts
+    # under the goal: the latest year in one line
+    assert any(t.startswith("Utlån, jämförelse 2025: vi 5,0 (plats 3 av 4), gruppens median 5,5 (4,5–6,0); "
+                            "mål minst gruppens median: ") for t in texts)
+    # without a comparison: no section
+    (tmp_path / "n").mkdir()
+    plain = _ds(tmp_path / "n", TINY_PLAN)
+    doc2 = Document(io.BytesIO(write_docx(load_plan(tmp_path / "n" / "biblioteksplan.yaml"), plain.tables(), None,
+                                          2026, "T1")))
+    assert "Jämförelse med andra kommuner" not in [p.text for p in doc2.paragraphs]
