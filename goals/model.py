@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.grain import DATA_UNTIL_KINDS, data_until
 from etl.tables import Tables
 from goals.measures import (
     coarse_spans,
@@ -258,11 +259,11 @@ class Model(CoverageMixin, ForecastMixin):
 
     # ------------------------------------------------------------------ data range
     def last_data_date(self) -> pd.Timestamp | None:
-        """The last day with loans, visits or events ("data t.o.m."): the last day of a daily
-        source's data, the month end of a monthly one."""
-        ends = [self.source_end(k) for k in ("loans", "visits", "events")]
-        ends = [e for e in ends if e is not None]
-        return max(ends) if ends else None
+        """"Data t.o.m." by the store's one rule (:func:`etl.grain.data_until`): the last day the
+        loans and visits cover, each by its own grain (a daily source's last day, a monthly one's
+        month end).  Events are dated occasions and do not extend it."""
+        last = data_until({k: self.source_end(k) for k in DATA_UNTIL_KINDS})
+        return None if last is None else pd.Timestamp(last)
 
     def source_end(self, kind: str) -> pd.Timestamp | None:
         """The last day with data of one source (a cut partial month counts to its last day)."""

@@ -77,7 +77,7 @@ def build(
     # visits: unit × day
     days = pd.date_range(pd.Timestamp(years[0], 1, 1), pd.Timestamp(years[-1], last_month, 1) + pd.offsets.MonthEnd(0), freq="D")
     season_d = SEASON[days.month - 1] * np.array([_covid(d.year, d.month) for d in days])
-    season_d = season_d * np.where(days.weekday == 6, 0.3, 1.0)
+    season_d = season_d * np.where(days.day_of_week == 6, 0.3, 1.0)
     vis_frames = []
     for u in ids:
         lam = season_d * size[u] * 280

@@ -231,3 +231,21 @@ def test_a_changed_source_or_alias_reads_the_file_again_and_replaces_exactly_its
     store.undo_load(moved.load_id)  # and undo brings back exactly what the reread replaced
     v = store.read_tables().visits.sort_values(["unit_id", "date"])
     assert list(zip(v["unit_id"], v["visits"])) == [("gottsunda", 100), ("gottsunda", 150), ("stadsbiblioteket", 3500)]
+
+
+def test_data_until_is_one_rule_events_after_the_last_loans_do_not_extend_it(tmp_path):
+    """Loans to October 2026 (monthly), one event on 20 November 2026: the store (status, the
+    dashboard, the reports) and goals (values, the CLI) both say data t.o.m. 2026-10-31."""
+    from dashboard.testing import fill_store
+    from etl.tables import conform
+    from tests.conftest_dashboard import tiny_tables
+
+    tables = tiny_tables()  # loans Jan 2025 – Oct 2026, one row per unit and month
+    tables.events = conform("events", pd.DataFrame(
+        {"date": [pd.Timestamp("2026-11-20")], "unit_id": ["norr"], "title": ["Sagostund"],
+         "kb_category": [101], "target_group": ["barn"], "participants": [12]}))
+    store = Store(f"sqlite:///{tmp_path / 'until.sqlite'}")
+    fill_store(store, tables)
+    plan = plan_for("loans")
+    assert store.last_data_date() == dt.date(2026, 10, 31)
+    assert goals.last_data_date(plan, store.read_tables()) == pd.Timestamp("2026-10-31")
