@@ -77,13 +77,16 @@ class UnitsFile(_Model):
 # --------------------------------------------------------------------------- sources.yaml
 #: Largest plausible value of a count in one stored row, per kind and field (a source may set its
 #: own with ``plausible_max``).  Loans: one unit, month, media type, audience and genre; visits: one
-#: unit and day; participants: one event; population: one district and age band.
+#: unit and day (scaled by the row's period, ``PLAUSIBLE_PER``); participants: one event; population: one district and age band.
 PLAUSIBLE_MAX: dict[str, dict[str, float]] = {
     "loans": {"initial_loans": 1_000_000, "renewals": 1_000_000},
     "visits": {"visits": 100_000},
     "events": {"participants": 100_000},
     "population": {"population": 10_000_000},
 }
+#: The period a count's bound is for; a row covering a longer period (a month of visits, a year of
+#: loans) may hold that many times the bound.
+PLAUSIBLE_PER: dict[str, str] = {"visits": "dag", "loans": "månad"}
 
 #: ``long``: one row per record; ``months_as_columns``: one column per month (value in the cells);
 #: ``transactions``: one row per circulation event (Koha ``statistics``-like), aggregated to months.

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from etl.config import PLAUSIBLE_MAX
+from etl.config import PLAUSIBLE_MAX, PLAUSIBLE_PER
 from etl.headers import FIELD_LABELS_SV
 from etl.parse import format_number_sv
 from etl.problems import Problem
@@ -101,25 +101,48 @@ def _implausible(v: "_Validator", kind: str, df: pd.DataFrame, bounds: Mapping[s
     period = PERIOD_COLUMN[kind]
     month = df[period].dt.to_period("M").astype(str) if df[period].dtype.kind == "M" else None
     unit = "district" if kind == "population" else "unit_id"
+    spans = _spans(kind, df)
+    per = PLAUSIBLE_PER.get(kind, "rad")
     for fld, bound in bounds.items():
         if fld not in df:
             continue
         vals = pd.to_numeric(df[fld], errors="coerce").astype("float64")
-        over = (vals > bound).fillna(False).to_numpy(dtype=bool) & v.fresh
+        over_all = (vals > bound * spans).fillna(False).to_numpy(dtype=bool) & v.fresh
         label = FIELD_LABELS_SV.get(fld, fld)
         column = next((v.columns[f] for f in _READ_FROM.get(fld, ()) if f in v.columns), None)
-        v.report(over, "implausible", fld, f"Värdet är orimligt stort för {label} (högst {_sv(bound)} per rad). "
-                 f"Rätta värdet; är det rätt, ange plausible_max: {{{fld}: …}} för källan i sources.yaml.",
-                 column=column)
+        for n in sorted(set(spans[over_all].tolist())):  # one message per period length
+            whole = f" ({_sv(bound * n)} för radens {_sv(n)} {PER_PLURAL_SV.get(per, per)})" if n > 1 else ""
+            v.report(over_all & (spans == n), "implausible", fld,
+                     f"Värdet är orimligt stort för {label} (högst {_sv(bound)} per {per}{whole}). "
+                     f"Rätta värdet; är det rätt, ange plausible_max: {{{fld}: …}} för källan i sources.yaml.",
+                     column=column)
         if month is None or kind == "population":
             continue
         positive = vals.where(vals > 0)
         median = positive.groupby([df[unit].astype(str), month], observed=True).transform("median")
-        far = ((vals > ratio * median) & ~pd.Series(over, index=df.index)).fillna(False).to_numpy(dtype=bool) & v.fresh
+        far = ((vals > ratio * median) & ~pd.Series(over_all, index=df.index)).fillna(False).to_numpy(dtype=bool) & v.fresh
         for i in np.flatnonzero(far):
             v.add("implausible", fld, i, f"Värdet är mer än {_sv(ratio)} gånger enhetens median för samma månad "
                   f"({_sv(median.iat[i])}) och kan inte stämma. Rätta värdet; är det rätt, höj plausible_ratio "
                   "för källan i sources.yaml.", column)
+
+
+PER_PLURAL_SV = {"dag": "dagar", "månad": "månader"}
+
+
+def _spans(kind: str, df: pd.DataFrame) -> np.ndarray:
+    """How many of the bound's periods (``PLAUSIBLE_PER``: days for visits, months for loans) each
+    row covers: a monthly visits row may hold 31 days' visits, a yearly loans row 12 months'."""
+    ones = np.ones(len(df), dtype="int64")
+    if kind not in PLAUSIBLE_PER or "period_end" not in df or PERIOD_COLUMN[kind] not in df:
+        return ones
+    start = pd.to_datetime(df[PERIOD_COLUMN[kind]], errors="coerce")
+    end = pd.to_datetime(df["period_end"], errors="coerce")
+    if kind == "visits":
+        n = (end - start).dt.days + 1
+    else:
+        n = (end.dt.year - start.dt.year) * 12 + end.dt.month - start.dt.month + 1
+    return n.fillna(1).clip(lower=1).to_numpy(dtype="int64")
 
 
 #: The sheet fields a tidy count may have been read from (the column named in its problem).

@@ -4,6 +4,7 @@ judged at it, and aggregated honestly.  Every expectation is computed by hand in
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 import math
 
 import pandas as pd
@@ -249,3 +250,51 @@ def test_data_until_is_one_rule_events_after_the_last_loans_do_not_extend_it(tmp
     plan = plan_for("loans")
     assert store.last_data_date() == dt.date(2026, 10, 31)
     assert goals.last_data_date(plan, store.read_tables()) == pd.Timestamp("2026-10-31")
+
+
+# a copy of ../shared/realdata/lapl-2013-14 (public open data; see its SOURCE.md)
+REALDATA = Path(__file__).resolve().parent / "data" / "lapl-2013-14" / "Library_Monthly_Stats.csv"
+LAPL_SOURCES = """\
+sources:
+  - id: lapl
+    kind: visits
+    pattern: Library_Monthly_Stats.csv
+    counter_mode: in
+    columns: {month: Month, visits: Total Library Visitors}
+    constants: {unit: lapl}
+"""
+
+
+def test_a_real_monthly_export_loads_with_the_readme_config(data_dir, tmp_path):
+    """Los Angeles Public Library's monthly statistics (a real public file: "Jul-13" months, blank
+    rows between the months) with the README's config only: 16 months stored as months, values as
+    in the file, the blank rows no data, no daily warning, and T1 2014 the sum of January–April."""
+    import shutil
+
+    units = "municipality: Los Angeles\nunits:\n  - {id: lapl, name: Los Angeles Public Library, type: huvudbibliotek}\n"
+    d = data_dir(LAPL_SOURCES, units)
+    shutil.copy(REALDATA, d / REALDATA.name)
+    store = Store(f"sqlite:///{tmp_path / 'lapl.sqlite'}")
+    report = load_dir(d, store)
+    assert not report.has_errors, [p.message for p in report.problems]
+    assert not DAILY_CODES & {p.code for p in report.problems}
+    v = store.read_tables().visits.sort_values("date")
+    assert set(v["grain"]) == {"month"} and len(v) == 16  # Jul 2013 – Oct 2014
+    assert v["date"].iat[0] == pd.Timestamp("2013-07-01") and v["period_end"].iat[-1] == pd.Timestamp("2014-10-31")
+    by_month = dict(zip(v["date"].dt.strftime("%Y-%m"), v["visits"].astype(int)))
+    assert by_month["2013-07"] == 1279061 and by_month["2014-02"] == 1382040 and by_month["2014-10"] == 1376021
+    assert store.last_data_date() == dt.date(2014, 10, 31)
+    t1 = goals.followup(plan_for(), store.read_tables(), 2014, "T1").iloc[0]
+    assert t1["value"] == 1092965 + 1382040 + 1074797 + 1458097  # Jan–Apr 2014 from the file
+    full = goals.followup(plan_for(), store.read_tables(), 2014, "helar").iloc[0]
+    assert full["status"] != "uppnatt" and full["status"] != "ej_uppnatt"  # Nov–Dec missing: no claim
+
+
+def test_the_plausible_bound_scales_with_the_rows_period(loaded):
+    """Visits' bound is 100 000 a day: a month of 31 days may hold 3 100 000, a day not."""
+    rows = [["Månad", "Bibliotek", "Besökare"], ["2024-01", "Stadsbiblioteket", 3_000_000],
+            ["2024-03", "Stadsbiblioteket", 3_200_000]]
+    _, report, _ = loaded({"besok_manad.csv": rows})
+    bad = [p for p in report.problems if p.code == "implausible"]
+    assert [p.row for p in bad] == [3]
+    assert "högst 100 000 per dag (3 100 000 för radens 31 dagar)" in bad[0].message.replace("\u00a0", " ")
