@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 from dashboard.auth import add_user, hash_password, remove_user
 from dashboard.auth import web as auth_web
 from dashboard.auth.sessions import lockout_seconds
-from tests.test_issue6_app import PASSWORDS, call, env, hashes, login  # noqa: F401 - fixtures
+from tests.test_issue6_app import HEADER, PASSWORDS, call, env, hashes, login, texts, upload, xlsx  # noqa: F401
 
 MB = 1024 * 1024
 KEY = {"goal": "lasning", "year": 2026, "period": "T1", "unit": None, "lang": "sv"}
@@ -232,3 +234,59 @@ def test_every_response_carries_the_security_headers(env) -> None:
     csp_index = dict(p.strip().split(" ", 1) for p in index.headers["Content-Security-Policy"].split(";"))
     assert hashes_here <= set(csp_index["script-src"].split())
     assert not re.search(r"https?://", json.dumps(dict(index.headers)))
+
+
+# --------------------------------------------------------------------------- upload staging
+def staged_tokens(env) -> set[str]:
+    root = env["data"] / ".uploads"
+    return {p.name for p in root.iterdir()} if root.exists() else set()
+
+
+def test_confirm_cleans_its_staging_and_a_second_confirm_loads_nothing(env) -> None:
+    app, ds = env["app"], env["ds"]
+    client = login(app, "anna")
+    out = upload(client, app, {"utlan_nov.xlsx": xlsx([HEADER, ["2026-11", "Norr", "Bok", "Vuxna", 110, 20]])})
+    token = out["upload-token"]["data"]
+    assert staged_tokens(env) == {token}
+    confirm = {("upload-confirm", "n_clicks"): 1, ("upload-token", "data"): token}
+    first = call(client, app, "upload-result.children", confirm)
+    assert "Inläst (inläsning 2): 1 nya rader, 0 ersatta." in texts(first)
+    assert staged_tokens(env) == set()
+    again = call(client, app, "upload-result.children", confirm)  # a double click, or a second tab
+    assert "Inläst (inläsning 2): 1 nya rader, 0 ersatta." in texts(again)
+    assert ds.store.loads()["id"].tolist() == [1, 2]
+    loans = ds.store.read_tables().loans
+    assert int(loans.loc[loans["month"].dt.strftime("%Y-%m") == "2026-11", "initial_loans"].sum()) == 110
+
+
+def test_a_new_preview_replaces_the_old_staging_and_abandoned_ones_expire(env) -> None:
+    app = env["app"]
+    client = login(app, "anna")
+    good = xlsx([HEADER, ["2026-11", "Norr", "Bok", "Vuxna", 5, 0]])
+    first = upload(client, app, {"utlan_a.xlsx": good})["upload-token"]["data"]
+    second = call(client, app, "upload-preview.children", {
+        ("upload-files", "contents"): [good], ("upload-files", "filename"): ["utlan_b.xlsx"],
+        ("url", "search"): "", ("upload-token", "data"): first})["upload-token"]["data"]  # fmt: skip
+    assert staged_tokens(env) == {second}
+    old = env["data"] / ".uploads" / second
+    three_hours_ago = time.time() - 3 * 3600
+    os.utime(old, (three_hours_ago, three_hours_ago))
+    third = upload(login(app, "anna"), app, {"utlan_c.xlsx": good})["upload-token"]["data"]
+    assert staged_tokens(env) == {third}  # the abandoned preview was removed, the new one kept
+
+
+def test_malformed_upload_input_gets_400(env) -> None:
+    app = env["app"]
+    client = login(app, "anna")
+    key = next(k for k in app.callback_map if k.strip(".").startswith("upload-preview.children"))
+    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in key.strip(".").split("...")]
+    body = {"output": key, "outputs": outputs,
+            "inputs": [{"id": "upload-files", "property": "contents", "value": [{"not": "text"}]}],
+            "state": [{"id": "upload-files", "property": "filename", "value": ["a.xlsx"]},
+                      {"id": "url", "property": "search", "value": ""},
+                      {"id": "upload-token", "property": "data", "value": None}],
+            "changedPropIds": ["upload-files.contents"]}  # fmt: skip
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 400
+    assert response.json["message"] == "Felaktig förfrågan: filerna ska vara en lista av text med ett namn var."
+    assert staged_tokens(env) == set()

@@ -24,9 +24,10 @@ from dashboard.auth import current_user, permitted
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_date, fmt_month, fmt_number
 from dashboard.i18n import t
+from dashboard.inputs import BadInput, checked_int
 from etl import changes
 from etl.config import ConfigError, data_dir
-from etl.pipeline import Preview, UploadChanged, confirm_staged, preview_upload, replacement_question
+from etl.pipeline import Preview, UploadChanged, confirm_staged, discard_staged, preview_upload, replacement_question
 from etl.store import UndoError
 from etl.tables import PERIOD_COLUMN
 from etl.upload_safety import MAX_BYTES
@@ -178,6 +179,9 @@ def history_table(ds: DataSource, lang: str) -> Any:
 
 
 def _decode(contents: list[str] | None, names: list[str] | None) -> list[tuple[str, bytes]]:
+    if not isinstance(contents, list) or not isinstance(names, list) or len(contents) != len(names) \
+            or not all(isinstance(x, str) for x in [*contents, *names]):
+        raise BadInput("filerna ska vara en lista av text med ett namn var")
     files = []
     for content, name in zip(contents or [], names or [], strict=False):
         try:
@@ -227,14 +231,16 @@ def register(app: Any, ds: DataSource) -> None:
         Input("upload-files", "contents"),
         State("upload-files", "filename"),
         State("url", "search"),
+        State("upload-token", "data"),
         prevent_initial_call=True,
     )
-    def preview(contents: list[str] | None, names: list[str] | None, search: str | None):
+    def preview(contents: list[str] | None, names: list[str] | None, search: str | None, previous: str | None):
         lang = state.parse(search).lang
         if not permitted("upload"):
             return refused(lang), None, "", ""
         if not contents:
             return (no_update,) * 4
+        discard_staged(previous if isinstance(previous, str) else None, data_dir())  # the preview it replaces
         try:
             result = preview_upload(_decode(contents, names), data_dir(), ds.store)
         except ConfigError as exc:
@@ -309,7 +315,7 @@ def register(app: Any, ds: DataSource) -> None:
         if not permitted("undo"):
             return html.P(t("undo_refused", lang), className="alert alert-danger"), no_update, no_update
         try:
-            removed = ds.store.undo_load(int(load_id))
+            removed = ds.store.undo_load(checked_int(load_id, "inläsningens id"))
         except UndoError as exc:
             return html.P(str(exc), className="alert alert-danger"), history_table(ds, lang), no_update
         ds.refresh(force=True)

@@ -54,17 +54,19 @@ from etl.pipeline.uploads import (
     UploadChanged,
     confirm_staged,
     confirm_upload,
+    discard_staged,
     discard_upload,
     preview_upload,
     replacement_question,
     staged_upload,
+    sweep_staging,
 )
 
 __all__ = [
     "DATA_SUFFIXES", "LOAD_ORDER", "MANIFEST", "REPLACES_COLUMNS", "STAGING_DIR", "CheckResult", "Config",
     "FileReport", "FileResult", "Item", "LoadReport", "Preview", "ProgressFn", "StagedFile", "UploadChanged",
     "add_anomalies", "check_file", "check_paths", "config_dir_for", "config_hash", "confirm_staged", "confirm_upload",
-    "content_hash", "data_files", "discard_upload", "interrupted_problem", "load_config", "load_dir", "load_items",
-    "load_paths", "match_source", "match_sources", "missing_config", "path_items", "preview_upload",
-    "replacement_question", "staged_upload", "unexpected_problem", "unmatched_problem",
+    "content_hash", "data_files", "discard_staged", "discard_upload", "interrupted_problem", "load_config", "load_dir",
+    "load_items", "load_paths", "match_source", "match_sources", "missing_config", "path_items", "preview_upload",
+    "replacement_question", "staged_upload", "sweep_staging", "unexpected_problem", "unmatched_problem",
 ]

@@ -1,14 +1,22 @@
 """Uploads from the app: check uploaded bytes, stage them, preview what a load would do, then load
 exactly the staged files.
+
+Staging folders do not outlive their use: a confirm removes its folder, a new preview in the same
+page removes the one it replaces (:func:`discard_staged`), and every preview first removes folders
+older than :data:`STAGING_MAX_AGE_S` (abandoned previews).  Confirming is idempotent: the load of
+an upload is recorded with its token, and a second confirm of the same token returns that load's
+report instead of loading again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +25,7 @@ import pandas as pd
 from etl import replace_guard
 from etl.config import data_dir
 from etl.pipeline.check import CheckResult, Item, _check_items, content_hash, load_config
-from etl.pipeline.load import LoadReport, load_items
+from etl.pipeline.load import FileReport, LoadReport, load_items
 from etl.problems import Problem, has_errors
 from etl.store import Store
 from etl.upload_safety import MAX_BYTES, display_name, save_upload
@@ -28,6 +36,10 @@ STAGING_DIR = ".uploads"
 #: The list of a preview's staged files, written into its staging folder (see :func:`staged_upload`).
 MANIFEST = "manifest.json"
 _TOKEN = re.compile(r"^[0-9a-f]{16}$")
+#: A preview not confirmed within this time is abandoned; its staged files are removed.
+STAGING_MAX_AGE_S = 2 * 3600
+#: Created (exclusively) in a staging folder while its confirm runs: a second confirm waits for none.
+CLAIM = ".confirming"
 
 
 class UploadChanged(Exception):
@@ -87,6 +99,7 @@ def preview_upload(files: list[tuple[str, bytes]], directory: Path | str | None 
     warnings, against what ``store`` holds.  Raises :class:`etl.config.ConfigError` for a bad config."""
     directory = Path(directory) if directory is not None else data_dir()
     config = load_config(directory)
+    sweep_staging(directory)
     token = secrets.token_hex(8)
     staging = directory / STAGING_DIR / token
     staged: list[StagedFile] = []
@@ -155,6 +168,9 @@ def confirm_staged(token: str, store: Store, user: str | None = None,
     """:func:`confirm_upload` for a preview known only by its ``token`` (the app keeps only the
     token in the browser)."""
     directory = Path(directory) if directory is not None else data_dir()
+    if _TOKEN.match(str(token)) and (done := _confirmed(store, str(token))) is not None:
+        shutil.rmtree(directory / STAGING_DIR / str(token), ignore_errors=True)
+        return done
     files = staged_upload(token, directory)
     preview = Preview(token, directory, directory / STAGING_DIR / token, files, [],
                       pd.DataFrame(columns=REPLACES_COLUMNS), CheckResult())
@@ -165,7 +181,45 @@ def confirm_upload(preview: Preview, store: Store, user: str | None = None, *, r
     """Load exactly the files staged by ``preview`` (refused uploads are not among them) as one
     load by ``user``.  The files are checked again under the load lock, against the store as it is
     then; ``replace``: the user confirmed the replacements that shrink (:func:`replacement_question`).
-    Raises :class:`UploadChanged` if a staged file is gone or its content differs from the preview's."""
+    Raises :class:`UploadChanged` if a staged file is gone or its content differs from the preview's.
+    Idempotent: a preview already loaded returns that load's report (its problems are
+    with the load in the store); its staging folder is removed once loaded."""
+    if (done := _confirmed(store, preview.token)) is not None:
+        discard_upload(preview)
+        return done
+    try:
+        fd = os.open(preview.staging_dir / CLAIM, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UploadChanged("Uppladdningen läses redan in. Vänta en stund och ladda om sidan.") from None
+    except FileNotFoundError:
+        raise UploadChanged("Uppladdningen finns inte längre (den kan redan vara inläst eller borttagen). "
+                            "Ladda upp filerna igen.") from None
+    os.close(fd)
+    try:
+        report = _load_staged(preview, store, user, replace)
+    except BaseException:
+        (preview.staging_dir / CLAIM).unlink(missing_ok=True)
+        raise
+    discard_upload(preview)
+    return report
+
+
+def _origin(token: str) -> str:
+    return f"uppladdning {token}"
+
+
+def _confirmed(store: Store, token: str) -> LoadReport | None:
+    """The report of the load that already stored the upload ``token``, or ``None``."""
+    loads = store.loads()
+    done = loads[(loads["data_dir"] == _origin(token)) & loads["finished_at"].notna()]
+    if done.empty:
+        return None
+    row = done.iloc[-1]
+    keys = ("file", "source_id", "kind", "status", "rows_added", "rows_replaced", "errors", "warnings")
+    return LoadReport(int(row["id"]), [FileReport(*(f[k] for k in keys)) for f in row["files"]])
+
+
+def _load_staged(preview: Preview, store: Store, user: str | None, replace: bool) -> LoadReport:
     items: list[Item] = []
     for f in preview.files:
         if f.path is None:
@@ -175,7 +229,7 @@ def confirm_upload(preview: Preview, store: Store, user: str | None = None, *, r
                                 "kontrollen. Ladda upp filerna igen.")
         items.append((f.path, f.label))
     config = load_config(preview.config_dir)
-    return load_items(items, config, store, user=user, origin=f"uppladdning {preview.token}", replace=replace)
+    return load_items(items, config, store, user=user, origin=_origin(preview.token), replace=replace)
 
 
 def replacement_question(preview: Preview) -> pd.DataFrame:
@@ -192,3 +246,33 @@ def replacement_question(preview: Preview) -> pd.DataFrame:
 def discard_upload(preview: Preview) -> None:
     """Remove a preview's staged files (an upload the user did not confirm)."""
     shutil.rmtree(preview.staging_dir, ignore_errors=True)
+
+
+def discard_staged(token: str | None, directory: Path | str | None = None) -> None:
+    """Remove the staging folder of ``token`` (a preview replaced by a new one, or cancelled);
+    a confirm in progress keeps its folder."""
+    if not token or not _TOKEN.match(str(token)):
+        return
+    directory = Path(directory) if directory is not None else data_dir()
+    staging = directory / STAGING_DIR / str(token)
+    if not (staging / CLAIM).exists():
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def sweep_staging(directory: Path | str, max_age_s: float = STAGING_MAX_AGE_S, now: float | None = None) -> list[str]:
+    """Remove staging folders last changed more than ``max_age_s`` ago (abandoned previews);
+    returns their tokens."""
+    root = Path(directory) / STAGING_DIR
+    if not root.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    for folder in root.iterdir():
+        try:
+            old = now - folder.stat().st_mtime > max_age_s
+        except FileNotFoundError:
+            continue
+        if old and folder.is_dir() and _TOKEN.match(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
