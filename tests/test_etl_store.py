@@ -115,10 +115,13 @@ def test_read_tables_dtypes_and_trace_columns(data_dir, write_xlsx, write_csv, s
     assert status["rows"].tolist() == [1, 2, pd.NA]
 
 
-def test_schema_is_created_once_and_versioned(tmp_path):
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    assert Store(url).schema_version() == len(MIGRATIONS)
-    assert Store(url).schema_version() == len(MIGRATIONS)  # reopening does not migrate again
+def test_schema_is_created_once_and_versioned(store_url):
+    assert Store(store_url).schema_version() == len(MIGRATIONS)
+    reopened = Store(store_url)
+    assert reopened.schema_version() == len(MIGRATIONS)  # reopening does not migrate again
+    with reopened.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM schema_version")).scalar_one() == len(MIGRATIONS)
+    reopened.engine.dispose()
 
 
 def test_comments_are_versions_never_overwritten(store):

@@ -88,13 +88,28 @@ def too_large(limit: int) -> flask.Response:
     return flask.Response(message, status=413, mimetype="text/plain")
 
 
-def check_body_size(limit: int) -> flask.Response | None:
-    """Refuse a body over ``limit`` before anything reads it; a body without a length (chunked)
-    is cut off at ``limit`` by Werkzeug when read."""
-    if request.content_length is not None and request.content_length > limit:
+def check_body_size(limit: int, drain_up_to: int = 0) -> flask.Response | None:
+    """Refuse a body over ``limit`` before anything parses it; a body without a length (chunked)
+    is cut off at ``limit`` by Werkzeug when read.  A refused body of at most ``drain_up_to``
+    bytes is read and thrown away in small chunks first: a reverse proxy that is still sending it
+    would otherwise see the connection close and answer 502 instead of this 413."""
+    length = request.content_length
+    if length is not None and length > limit:
+        if length <= drain_up_to:
+            _drain(length)
         return too_large(limit)
     request.max_content_length = limit
     return None
+
+
+def _drain(length: int) -> None:
+    stream = request.environ.get("wsgi.input")
+    left = length
+    while stream is not None and left > 0:
+        chunk = stream.read(min(left, 64 * 1024))
+        if not chunk:
+            break
+        left -= len(chunk)
 
 
 def init_hardening(server: flask.Flask, may_upload: Callable[[], bool],
@@ -110,7 +125,7 @@ def init_hardening(server: flask.Flask, may_upload: Callable[[], bool],
         return check_body_size(upload)
 
     def role_check() -> flask.Response | None:  # after it: the user's own limit
-        return check_body_size(upload if _is_dash_callback() and may_upload() else general)
+        return check_body_size(upload if _is_dash_callback() and may_upload() else general, drain_up_to=upload)
 
     def headers(response: flask.Response) -> flask.Response:
         if script_hashes is not None and not cached:
