@@ -386,9 +386,10 @@ def test_preview_refuses_zip_bomb_and_entities_and_nothing_is_stored(data_dir, s
     preview = preview_upload([("utlan_bomb.xlsx", out.getvalue())], d, store)
     assert [(p.file, p.code) for p in preview.problems] == [("utlan_bomb.xlsx", "upload_zip_bomb")]
     assert preview.loadable == [] and preview.replaces.empty
+    assert [p.name for p in (d / STAGING_DIR / preview.token).iterdir()] == ["manifest.json"]
     report = confirm_upload(preview, store, user="admin")
     assert report.files == [] and store.read_tables().loans.empty
-    assert [p.name for p in (d / STAGING_DIR / preview.token).iterdir()] == ["manifest.json"]
+    assert not (d / STAGING_DIR / preview.token).exists()  # staging removed once confirmed
 
 
 def test_preview_marks_a_file_already_loaded(data_dir, write_xlsx, store):
