@@ -250,10 +250,10 @@ def test_confirm_cleans_its_staging_and_a_second_confirm_loads_nothing(env) -> N
     assert staged_tokens(env) == {token}
     confirm = {("upload-confirm", "n_clicks"): 1, ("upload-token", "data"): token}
     first = call(client, app, "upload-result.children", confirm)
-    assert "Inläst (inläsning 2): 1 nya rader, 0 ersatta." in texts(first)
+    assert "Inläst (inläsning 2): 1 nya rader, 0 ersatta, 0 oförändrade." in texts(first)
     assert staged_tokens(env) == set()
     again = call(client, app, "upload-result.children", confirm)  # a double click, or a second tab
-    assert "Inläst (inläsning 2): 1 nya rader, 0 ersatta." in texts(again)
+    assert "Inläst (inläsning 2): 1 nya rader, 0 ersatta, 0 oförändrade." in texts(again)
     assert ds.store.loads()["id"].tolist() == [1, 2]
     loans = ds.store.read_tables().loans
     assert int(loans.loc[loans["month"].dt.strftime("%Y-%m") == "2026-11", "initial_loans"].sum()) == 110
