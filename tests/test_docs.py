@@ -77,3 +77,26 @@ def test_contracts_list_the_status_codes() -> None:
     documented = re.search(r"`status` ∈ `([a-z_, ]+)`", CONTRACTS)
     assert documented is not None
     assert [s.strip() for s in documented.group(1).split(",")] == list(goals.STATUSES)
+
+
+def test_every_see_reference_in_the_readme_names_a_heading() -> None:
+    """``(see *X*)`` points at a heading (or a bold paragraph lead-in ``**X.**``) that exists."""
+    headings = {re.sub(r" \(.*\)$", "", m.group(1).strip()) for m in re.finditer(r"^#+ (.+)$", README, re.M)}
+    leads = {m.group(1) for m in re.finditer(r"^\*\*([^*]+)\.\*\*", README, re.M)}
+    refs = re.findall(r"\(see \*([^*]+)\*", README)
+    assert "The dashboard" in refs
+    missing = [r for r in refs if r not in headings and r not in leads]
+    assert missing == [], f"README refers to sections that do not exist: {missing}"
+
+
+def test_the_dashboard_section_holds_the_pages_and_the_meeting_workflow() -> None:
+    """The pages table, meeting workflow, serving and accessibility sit under ``## The dashboard``,
+    not under ``## KB-statistik och jämförelser``."""
+    sections = {m.group(1): m.start() for m in re.finditer(r"^## (.+)$", README, re.M)}
+    start = sections["The dashboard"]
+    after = min(p for p in sections.values() if p > start)
+    body = README[start:after]
+    for sub in ("### Pages", "### The meeting workflow", "### Serving", "### Accessibility (WCAG 2.1 AA)"):
+        assert f"\n{sub}\n" in body, sub
+    kb = README[sections["KB-statistik och jämförelser"] : start]
+    assert "### Pages" not in kb
