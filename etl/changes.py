@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl.tables import COLUMNS, GRAIN, PERIOD_COLUMN
+from etl.tables import COLUMNS, GRAIN, PERIOD_COLUMN, REPLACE_EXACT, UNIT_COLUMN
 
 
 #: The columns compared for "same values" (everything that is not the key).
@@ -39,6 +39,7 @@ TOTAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "opening_hours": ("hours",),
     "survey": (),  # counted as answers
     "population": ("population",),
+    "benchmark": ("value",),
 }
 
 STATUSES = ("ny", "ersatt", "oforandrad")
@@ -57,14 +58,19 @@ class Counts:
 
 
 def _unit_col(kind: str) -> str:
-    return "district" if kind == "population" else "unit_id"
+    return UNIT_COLUMN[kind]
 
 
 def in_span(kind: str, new: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
-    """The stored rows a load of ``new`` replaces: per unit, its first to last period."""
+    """The stored rows a load of ``new`` replaces: per unit, its first to last period (for
+    :data:`~etl.tables.REPLACE_EXACT` kinds: the rows with the same key as one of ``new``'s)."""
     unit, period = _unit_col(kind), PERIOD_COLUMN[kind]
     if new.empty or stored.empty:
         return stored.iloc[0:0]
+    if kind in REPLACE_EXACT:
+        key = list(GRAIN[kind])
+        hit = _norm(stored, kind)[key].merge(_norm(new, kind)[key].drop_duplicates(), how="left", indicator=True)
+        return stored.loc[(hit["_merge"] == "both").to_numpy()]
     spans = new.groupby(new[unit].astype(str), observed=True)[period].agg(["min", "max"])
     s = stored.assign(_u=stored[unit].astype(str)).merge(spans, left_on="_u", right_index=True)
     keep = (s[period] >= s["min"]) & (s[period] <= s["max"])

@@ -35,7 +35,8 @@ from etl.followup_store import FollowupStore, followup_metadata
 from etl.followup_store import now as _now
 from etl.grain import DATA_UNTIL_KINDS, data_until
 from etl.problems import Problem, to_frame
-from etl.tables import COLUMNS, KINDS, PERIOD_COLUMN, UNIT_COLUMN, TRACE_COLUMNS, UNIT_COLUMNS, Tables
+from etl.tables import (COLUMNS, GRAIN, KINDS, PERIOD_COLUMN, REPLACE_EXACT, UNIT_COLUMN, TRACE_COLUMNS,
+                        UNIT_COLUMNS, Tables)
 
 _SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "datetime64[s]": sa.Date,
@@ -110,11 +111,6 @@ units_t = sa.Table(
 
 def _unit_col(kind: str) -> str:
     return UNIT_COLUMN[kind]
-
-
-#: Kinds whose re-export replaces only the same values of this column (a KB file and a Kolada file
-#: for the same municipality and year hold different variables: neither replaces the other).
-REPLACE_WITHIN: dict[str, str] = {"benchmark": "variable"}
 
 
 KIND_TABLES: dict[str, sa.Table] = {
@@ -434,15 +430,15 @@ class Store(FollowupStore):
         if reread is not None:  # the file's own earlier rows, whatever they cover now
             replaced += conn.execute(table.update().where(
                 table.c.source_file == reread, table.c.replaced_by.is_(None)).values(replaced_by=load_id)).rowcount
-        if not frame.empty:
+        if not frame.empty and kind in REPLACE_EXACT:
+            replaced += self._replace_exact(conn, load_id, kind, frame)
+        elif not frame.empty:
             spans = frame.groupby(unit_col, observed=True)[period_col].agg(["min", "max"])
-            within = REPLACE_WITHIN.get(kind)
-            extra = [table.c[within].in_(sorted(map(str, frame[within].dropna().unique())))] if within else []
             for unit, (lo, hi) in spans.iterrows():
                 lo, hi = _py(lo), _py(hi)
                 replaced += conn.execute(table.update().where(
                     table.c[unit_col] == str(unit), table.c[period_col].between(lo, hi),
-                    table.c.replaced_by.is_(None), *extra).values(replaced_by=load_id)).rowcount
+                    table.c.replaced_by.is_(None)).values(replaced_by=load_id)).rowcount
         frame = frame.assign(load_id=load_id)
         cols = list(COLUMNS[kind]) + list(TRACE_COLUMNS)
         records = _records(frame, kind, cols, sqlite=self.engine.dialect.name == "sqlite")
@@ -456,6 +452,28 @@ class Store(FollowupStore):
             else:
                 conn.execute(table.insert(), [dict(zip(cols, r)) for r in records])
         return StoredFile(len(records), replaced)
+
+    @staticmethod
+    def _replace_exact(conn: Connection, load_id: int, kind: str, frame: pd.DataFrame) -> int:
+        """Mark replaced the current stored rows whose whole key (:data:`GRAIN`) is one of the
+        frame's: one statement per combination of the other key columns, the key column with the most
+        values (a KB file's variables) matched by ``IN``."""
+        table, key = KIND_TABLES[kind], list(GRAIN[kind])
+        inner = max(key, key=lambda c: frame[c].nunique())
+        outer = [c for c in key if c != inner]
+        keys = frame[key].astype("object").where(frame[key].notna(), None).drop_duplicates()
+        replaced = 0
+        for values, group in keys.groupby(outer, dropna=False, sort=False):
+            values = values if isinstance(values, tuple) else (values,)
+            where = [table.c[c].is_(None) if v is None or pd.isna(v) else table.c[c] == _py(v)
+                     for c, v in zip(outer, values)]
+            inner_values = [_py(v) for v in group[inner].dropna().unique()]
+            match = [table.c[inner].in_(inner_values)] if inner_values else []
+            if group[inner].isna().any():
+                match.append(table.c[inner].is_(None))
+            replaced += conn.execute(table.update().where(
+                *where, sa.or_(*match), table.c.replaced_by.is_(None)).values(replaced_by=load_id)).rowcount
+        return replaced
 
     def set_units(self, units: pd.DataFrame, conn: Connection | None = None) -> None:
         """Replace the unit register (from units.yaml) in the store."""

@@ -121,6 +121,11 @@ GRAIN: dict[str, tuple[str, ...]] = {
     "benchmark": ("year", "area_code", "variable", "gender"),
 }
 
+#: Kinds whose file replaces exactly the stored rows with the same key (:data:`GRAIN`) as its own rows,
+#: never a span: a Kolada download with one KPI and a KB file with others for the same municipality
+#: and year live side by side, and a value the file does not hold is kept.
+REPLACE_EXACT: frozenset[str] = frozenset({"benchmark"})
+
 #: The column a kind's rows belong to (what a re-export replaces per value of, with the period).
 UNIT_COLUMN: dict[str, str] = {"population": "district", "benchmark": "area_code"} | {
     k: "unit_id" for k in ("loans", "visits", "events", "opening_hours", "survey")}

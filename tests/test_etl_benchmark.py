@@ -132,3 +132,42 @@ def test_kb_and_kolada_for_the_same_year_do_not_replace_each_other(data_dir, wri
     bm = store.read_tables().benchmark
     b = bm[bm["area_code"] == "0127"].set_index("variable")["value"]
     assert b["N09801"] == 5.0 and b["Folk146"] == 450543
+
+
+def test_a_benchmark_file_replaces_exactly_the_values_it_holds(data_dir, write_csv, tmp_path: Path) -> None:
+    """A file replaces the stored (area × year × variable × gender) it holds, nothing else: not the
+    years between its first and last row, not a variable it lacks for one of its municipalities."""
+    import sqlalchemy as sa
+
+    from etl import changes
+
+    d = data_dir(KB_SOURCES)
+    head = ["KPI", "Kommun-id", "År", "Kön", "Värde"]
+    write_csv(d / "kolada_a.csv", [head,
+                                   ["N09801", "0380", 2023, "T", "6,0"], ["N09801", "0380", 2024, "T", "6,1"],
+                                   ["N09801", "0380", 2025, "T", "6,2"], ["N09801", "0380", 2025, "K", "7,0"],
+                                   ["N09801", "1480", 2025, "T", "4,0"]], delimiter=";")
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    assert not load_dir(d, store).has_errors
+    # the corrected download: Uppsala's 2023 and 2025 totals, and another KPI for Göteborg 2025
+    (d / "kolada_a.csv").unlink()
+    new = [head, ["N09801", "0380", 2023, "T", "6,5"], ["N09801", "0380", 2025, "T", "6,6"],
+           ["U09400", "1480", 2025, "T", "12"]]
+    write_csv(d / "kolada_b.csv", new, delimiter=";")
+    stored_before = store.read_tables().benchmark
+    assert not load_dir(d, store).has_errors
+    bm = store.read_tables().benchmark
+    got = {(r.area_code, int(r.year), str(r.variable), r.gender): r.value for r in bm.itertuples()}
+    assert got == {("0380", 2023, "N09801", "T"): 6.5, ("0380", 2024, "N09801", "T"): 6.1,
+                   ("0380", 2025, "N09801", "T"): 6.6, ("0380", 2025, "N09801", "K"): 7.0,
+                   ("1480", 2025, "N09801", "T"): 4.0, ("1480", 2025, "U09400", "T"): 12.0}
+    with store.engine.connect() as conn:
+        gone = conn.execute(sa.text("SELECT area_code, year, gender, value FROM benchmark "
+                                    "WHERE replaced_by IS NOT NULL ORDER BY year")).all()
+    assert [tuple(r) for r in gone] == [("0380", 2023, "T", 6.0), ("0380", 2025, "T", 6.2)]
+    # the upload summary counts the same: 1 new (U09400), 2 replaced, nothing else
+    keys = {("0380", 2023, "N09801", "T"), ("0380", 2025, "N09801", "T"), ("1480", 2025, "U09400", "T")}
+    new_frame = bm[[k in keys for k in zip(bm["area_code"], bm["year"], bm["variable"].astype(str), bm["gender"])]]
+    assert len(new_frame) == 3
+    c = changes.counts(changes.compare("benchmark", new_frame, stored_before))
+    assert (c.new, c.replaced, c.unchanged) == (1, 2, 0)
