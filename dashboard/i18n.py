@@ -238,13 +238,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "sv": "{new} nya rader, {replaced} ersatta, {unchanged} oförändrade",
         "en": "{new} new rows, {replaced} replaced, {unchanged} unchanged",
     },
-    "upload_total": {"sv": "{files} fil(er) läses in: {counts}.", "en": "{files} file(s) will be loaded: {counts}."},
+    "upload_total": {"sv": "{files} läses in: {counts}.", "en": "{files} will be loaded: {counts}."},
+    "n_file": {"sv": "{n} fil", "en": "{n} file"},
+    "n_files": {"sv": "{n} filer", "en": "{n} files"},
     "upload_total_none": {"sv": "Inget läses in.", "en": "Nothing will be loaded."},
     "upload_total_duplicates": {
-        "sv": "{n} fil(er) är redan inlästa: inget att göra.", "en": "{n} file(s) already loaded: nothing to do."},
+        "sv": "{files} redan inlästa: inget att göra.", "en": "{files} already loaded: nothing to do."},
+    "upload_total_duplicate": {"sv": "1 fil redan inläst: inget att göra.", "en": "1 file already loaded: nothing to do."},
     "upload_total_refused": {
-        "sv": "{n} fil(er) vägras (se nedan varför).", "en": "{n} file(s) refused (see why below)."},
-    "upload_file_loads": {"sv": "Läses in: {counts}.", "en": "Will be loaded: {counts}."},
+        "sv": "{files} vägras (se nedan varför).", "en": "{files} refused (see why below)."},
+    "upload_file_loads": {"sv": "Läses in, {periods}: {counts}.", "en": "Will be loaded, {periods}: {counts}."},
     "upload_file_refused": {"sv": "Vägras: {reason}", "en": "Refused: {reason}"},
     "upload_reason_errors": {
         "sv": "{n} fel; rätta filen och ladda upp den igen. Första felet: {first}",
@@ -256,6 +259,21 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "upload_duplicate_unknown": {"sv": "Redan inläst, inget att göra.", "en": "Already loaded, nothing to do."},
     "upload_what": {"sv": "Vad händer", "en": "What happens"},
+    "upload_unchanged_periods": {
+        "sv": "{n} enhetsmånader ({units} enheter, {first}–{last}) är samma som de inlästa: de ändras inte.",
+        "en": "{n} unit-months ({units} units, {first}–{last}) equal the stored ones: they do not change.",
+    },
+    "upload_periods_new": {"sv": "nytt: {periods}", "en": "new: {periods}"},
+    "upload_periods_replaced": {"sv": "ersätts: {periods}", "en": "replaced: {periods}"},
+    "upload_periods_none": {"sv": "inga ändringar", "en": "no changes"},
+    "upload_warnings_brought": {
+        "sv": "Varningarna gäller bara de månader filerna lägger till eller ändrar; oförändrade månader "
+              "kontrollerades när de lästes in.",
+        "en": "The warnings concern only the months the files add or change; unchanged months were "
+              "checked when they were loaded.",
+    },
+    "n_unit": {"sv": "{n} enhet", "en": "{n} unit"},
+    "n_units": {"sv": "{n} enheter", "en": "{n} units"},
     "upload_before": {"sv": "Före", "en": "Before"},
     "upload_after": {"sv": "Efter", "en": "After"},
     "upload_details": {"sv": "Detaljer", "en": "Details"},

@@ -91,39 +91,79 @@ def counts_text(c: changes.Counts, lang: str) -> str:
              unchanged=fmt_number(c.unchanged, 0, lang))  # fmt: skip
 
 
+def files_text(n: int, lang: str) -> str:
+    """``1 fil``, ``2 filer``."""
+    return t("n_file" if n == 1 else "n_files", lang, n=fmt_number(n, 0, lang))
+
+
 def summary_text(items: list[FileOutcome], lang: str) -> str:
     """The one sentence at the top: files loaded with their row counts, files refused."""
     loads = [o for o in items if o.state == "loads"]
     parts = []
     if loads:
-        parts.append(t("upload_total", lang, files=len(loads), counts=counts_text(total_counts(items), lang)))
+        parts.append(t("upload_total", lang, files=files_text(len(loads), lang),
+                       counts=counts_text(total_counts(items), lang)))  # fmt: skip
     else:
         parts.append(t("upload_total_none", lang))
     dup = sum(o.state == "duplicate" for o in items)
     if dup:
-        parts.append(t("upload_total_duplicates", lang, n=dup))
+        parts.append(t("upload_total_duplicate", lang) if dup == 1
+                     else t("upload_total_duplicates", lang, files=files_text(dup, lang)))  # fmt: skip
     refused = sum(o.state == "refused" for o in items)
     if refused:
-        parts.append(t("upload_total_refused", lang, n=refused))
+        parts.append(t("upload_total_refused", lang, files=files_text(refused, lang)))
     return " ".join(parts)
 
 
-def change_table(kind: str, rows: pd.DataFrame, unit_names: dict[str, str], lang: str, table_id: str) -> html.Table:
-    """Per unit and month: new / replaced (old -> new, change) / unchanged."""
+def change_table(kind: str, rows: pd.DataFrame, unit_names: dict[str, str], lang: str, table_id: str) -> html.Div:
+    """Per unit and month what changes: new, or replaced (old -> new, change).  Unchanged months are
+    one line under the table, not a row each: a re-export of three stored years is one line."""
     per = changes.by_period(kind, rows)
-    head = html.Tr([html.Th(t(k, lang), scope="col") for k in
-                    ("unit", "month", "upload_what", "upload_before", "upload_after", "change")])  # fmt: skip
-    body = []
-    for r in per.itertuples(index=False):
-        body.append(html.Tr([
-            html.Th(unit_names.get(r.unit, r.unit), scope="row"),
-            html.Td(fmt_period(r.period, kind, lang)),
-            html.Td(STATUS_LABELS[lang][r.status]),
-            html.Td("–" if r.status == "ny" else fmt_number(r.old, 0, lang), className="num"),
-            html.Td(fmt_number(r.new, 0, lang), className="num"),
-            html.Td("" if r.status == "ny" else fmt_signed(r.change, 0, lang), className="num"),
-        ]))  # fmt: skip
-    return html.Table([html.Thead(head), html.Tbody(body)], className="table table-sm change-table", id=table_id)
+    moved = per[per["status"] != "oforandrad"]
+    same = per[per["status"] == "oforandrad"]
+    parts: list[Any] = []
+    if len(moved):
+        head = html.Tr([html.Th(t(k, lang), scope="col") for k in
+                        ("unit", "month", "upload_what", "upload_before", "upload_after", "change")])  # fmt: skip
+        body = []
+        for r in moved.itertuples(index=False):
+            body.append(html.Tr([
+                html.Th(unit_names.get(r.unit, r.unit), scope="row"),
+                html.Td(fmt_period(r.period, kind, lang)),
+                html.Td(STATUS_LABELS[lang][r.status]),
+                html.Td("–" if r.status == "ny" else fmt_number(r.old, 0, lang), className="num"),
+                html.Td(fmt_number(r.new, 0, lang), className="num"),
+                html.Td("" if r.status == "ny" else fmt_signed(r.change, 0, lang), className="num"),
+            ]))  # fmt: skip
+        parts.append(html.Table([html.Thead(head), html.Tbody(body)], className="table table-sm change-table",
+                                id=table_id))  # fmt: skip
+    if len(same):
+        parts.append(html.P(t("upload_unchanged_periods", lang, n=fmt_number(len(same), 0, lang),
+                              units=fmt_number(same["unit"].nunique(), 0, lang),
+                              first=fmt_period(same["period"].min(), kind, lang),
+                              last=fmt_period(same["period"].max(), kind, lang)),
+                            className="section-sub", id=f"{table_id}-same"))  # fmt: skip
+    return html.Div(parts)
+
+
+def periods_text(kind: str, rows: pd.DataFrame, lang: str) -> str:
+    """The months a file adds and the months it replaces, with the number of units each:
+    ``nytt: nov 2026 (15 enheter); ersätts: okt 2026 (1 enhet, +200)``."""
+    per = changes.by_period(kind, rows)
+    out = []
+    for status, key in (("ny", "upload_periods_new"), ("ersatt", "upload_periods_replaced")):
+        part = per[per["status"] == status]
+        if part.empty:
+            continue
+        items = []
+        for period, g in part.groupby("period", sort=True):
+            n = g["unit"].nunique()
+            units = t("n_unit" if n == 1 else "n_units", lang, n=fmt_number(n, 0, lang))
+            if status == "ersatt":
+                units += ", " + fmt_signed(g["change"].sum(), 0, lang)
+            items.append(f"{fmt_period(period, kind, lang)} ({units})")
+        out.append(t(key, lang, periods=", ".join(items)))
+    return "; ".join(out)
 
 
 def problems_table(problems: list[Problem], lang: str, table_id: str) -> html.Div:
@@ -151,6 +191,8 @@ def details_block(items: list[FileOutcome], lang: str) -> html.Div:
         summary = t("upload_file_problems", lang, file=o.name, counts=problem_counts(n_err, n_warn, lang))
         parts.append(html.Details([html.Summary(summary), problems_table(o.problems, lang, f"upload-problems-{i}")],
                                   open=bool(n_err), className="upload-details"))  # fmt: skip
+    if any(o.state == "loads" and o.counts().unchanged for o in items):
+        parts.insert(0, html.P(t("upload_warnings_brought", lang), className="section-sub", id="upload-warnings-note"))
     return html.Div(parts, id="upload-details")
 
 

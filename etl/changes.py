@@ -163,3 +163,19 @@ def by_period(kind: str, rows: pd.DataFrame) -> pd.DataFrame:
     out["change"] = out["new"].fillna(0) - out["old"].fillna(0)
     out.loc[out["status"] == "ny", "change"] = float("nan")
     return out[cols]
+
+
+def brought(kind: str, new: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``new`` in the unit-months (years) a load of it changes: a new month, a corrected
+    one.  A re-export that repeats three stored years brings only its new month, so the anomaly
+    warnings are about that month and not about years already checked (issue 18).  Kinds without a
+    month or year grain (opening hours) come back whole."""
+    if kind not in TOTAL_COLUMNS or kind == "opening_hours" or new.empty or stored.empty:
+        return new
+    rows = compare(kind, new, stored)
+    changed = rows[rows["status"] != "oforandrad"]
+    if len(changed) == len(rows):
+        return new
+    keys = pd.MultiIndex.from_arrays([changed["unit"].astype(str), period_start(kind, changed["period"])])
+    mine = pd.MultiIndex.from_arrays([new[_unit_col(kind)].astype(str), period_start(kind, new[PERIOD_COLUMN[kind]])])
+    return new[mine.isin(keys)]

@@ -55,3 +55,16 @@ def test_loans_total_is_initial_loans_plus_renewals() -> None:
     rows = compare("loans", loans(120), loans(100))
     month = by_period("loans", rows).iloc[0]
     assert (month["status"], month["old"], month["new"], month["change"]) == ("ersatt", 110.0, 130.0, 20.0)
+
+
+def test_brought_keeps_the_unit_months_a_load_changes() -> None:
+    from etl.changes import brought
+
+    # A re-export of October (the same as stored for Sävja, the 2nd corrected for Gottsunda) and
+    # November for Gottsunda: Gottsunda's October (all three of its rows) and November come back.
+    new = visits([("2026-10-01", "gottsunda", 100), ("2026-10-02", "gottsunda", 130),
+                  ("2026-10-31", "gottsunda", 90), ("2026-10-01", "savja", 50), ("2026-11-02", "gottsunda", 7)])
+    kept = brought("visits", new, STORED)
+    assert sorted(zip(kept["unit_id"].astype(str), kept["date"].dt.strftime("%m-%d"))) == [
+        ("gottsunda", "10-01"), ("gottsunda", "10-02"), ("gottsunda", "10-31"), ("gottsunda", "11-02")]
+    assert brought("visits", STORED, STORED).empty  # nothing changes: nothing to warn about

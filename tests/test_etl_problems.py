@@ -435,3 +435,35 @@ def test_negative_month_cell_names_its_month_column(monthly, write_xlsx):
                                             ["Gottsunda", "Bok", "Barn", "Omlån", 1, -2, 1, 1]])
     res = run(path)
     assert [(p.code, p.row, p.column, p.value) for p in res.problems] == [("negative", 3, "Dec-21", "-2")]
+
+
+def test_a_text_cell_is_one_problem_not_also_an_outage(check, write_csv):
+    # "stängt" is no outage label: an error, and not also "tom cell ... sparas som saknad", since the
+    # file is refused and nothing is saved (issue 18).  Mondays and Tuesdays, the second Tuesday bad.
+    run, d = check
+    days = [("2024-01-01", "100"), ("2024-01-02", "90"), ("2024-01-08", "110"), ("2024-01-09", "stängt"),
+            ("2024-01-15", "120"), ("2024-01-16", "95")]
+    path = write_csv(d / "besok_4.csv", [["Datum", "Bibliotek", "In"]] + [[day, "Gottsunda", v] for day, v in days])
+    res = run(path)
+    assert [(p.severity, p.code, p.row, p.value) for p in res.problems] == [("fel", "text_in_number", 5, "stängt")]
+
+
+def test_a_re_export_warns_only_about_the_months_it_adds_or_changes(data_dir, write_xlsx):
+    # Stored: Gottsunda Jan 2024 = 50 and Jan 2025 = 100 books (Jan 2025 twice Jan 2024: warned
+    # about when it was loaded, as were the months missing in between).  The re-export repeats both
+    # and adds Jan 2026 = 200: the one warning is about Jan 2026 (row 4), nothing about 2024-2025.
+    from etl.pipeline import load_dir
+    from etl.store import Store
+
+    d = data_dir(SOURCES)
+    rows = [LOANS_HEADER, ["2024-01", "Gottsunda", "Bok", "Barn", 50], ["2025-01", "Gottsunda", "Bok", "Barn", 100]]
+    first = write_xlsx(d / "utlan_a.xlsx", rows)
+    assert {p.code for p in check_paths([first], load_config(d)).files[0].problems} == {"double_counting",
+                                                                                        "missing_month"}
+    store = Store(f"sqlite:///{d / 'store.sqlite'}")
+    load_dir(d, store)
+    first.unlink()
+    path = write_xlsx(d / "utlan_b.xlsx", rows + [["2026-01", "Gottsunda", "Bok", "Barn", 200]])
+    res = check_paths([path], load_config(d), existing=store.read_tables())
+    assert [(p.code, p.row) for p in res.files[0].problems] == [("double_counting", 4)]
+    assert "januari 2026" in res.files[0].problems[0].message

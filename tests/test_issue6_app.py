@@ -190,7 +190,8 @@ def test_admin_uploads_confirms_and_undoes(env) -> None:
     assert '"children": "2"' in shown  # the bad row, as the Excel row number
     assert "Läs in" in shown and "nov 2026" in shown
     # the answer at the top: one file loads two new rows (Norr and Syd, November), one is refused
-    assert "1 fil(er) läses in: 2 nya rader, 0 ersatta, 0 oförändrade. 1 fil(er) vägras" in shown
+    assert "1 fil läses in: 2 nya rader, 0 ersatta, 0 oförändrade. 1 fil vägras" in shown
+    assert "Läses in, nytt: nov 2026 (2 enheter): 2 nya rader" in shown  # Norr and Syd
     token = out["upload-token"]["data"]
     assert re.fullmatch(r"[0-9a-f]{16}", token)
     assert ds.last_data_date().isoformat() == "2026-10-31"  # nothing stored by the preview

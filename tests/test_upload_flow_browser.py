@@ -53,7 +53,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
     upload(dash_duo, nov)
     dash_duo.wait_for_element("#upload-confirm", timeout=60)
     assert text(dash_duo, "#upload-chosen") == "Valda filer: besok_inut_2026-11.xlsx"
-    assert text(dash_duo, "#upload-summary") == "1 fil(er) läses in: 2 nya rader, 0 ersatta, 0 oförändrade."
+    assert text(dash_duo, "#upload-summary") == "1 fil läses in: 2 nya rader, 0 ersatta, 0 oförändrade."
     assert text(dash_duo, "#upload-announce") == text(dash_duo, "#upload-summary")  # the live region
     row = [c.get_attribute("textContent") for c in dash_duo.find_elements("#upload-changes-0 tbody tr:first-child > *")]
     assert row == ["Gottsunda", "nov 2026", "ny", "–", "780", ""]  # 400 + 380
@@ -77,7 +77,7 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
                         [["2026-11-02", "Gottsunda", 500, 500], ["2026-11-03", "Gottsunda", 380, 380]])
     upload(dash_duo, fixed)
     dash_duo.wait_for_element("#upload-confirm", timeout=60)
-    assert text(dash_duo, "#upload-summary") == "1 fil(er) läses in: 0 nya rader, 1 ersatta, 1 oförändrade."
+    assert text(dash_duo, "#upload-summary") == "1 fil läses in: 0 nya rader, 1 ersatta, 1 oförändrade."
     row = [c.get_attribute("textContent") for c in dash_duo.find_elements("#upload-changes-0 tbody tr:first-child > *")]
     assert row == ["Gottsunda", "nov 2026", "ersätts", "780", "880", "+100"]
     click(dash_duo, "#upload-confirm")

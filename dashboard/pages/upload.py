@@ -105,8 +105,9 @@ def preview_block(ds: DataSource, preview: Preview, lang: str) -> tuple[html.Div
         parts.append(html.Button(t("upload_confirm", lang), id="upload-confirm", n_clicks=0,
                                  className="btn btn-primary"))  # fmt: skip
     else:
-        parts.append(html.P(t("upload_nothing", lang) if any(o.state == "refused" for o in items)
-                            else t("upload_total_none", lang), id="upload-nothing"))  # fmt: skip
+        errors = any(p.severity == "fel" for o in items if o.state == "refused" for p in o.problems)
+        if errors:  # the advice to fix errors only where there are errors (not for a duplicate)
+            parts.append(html.P(t("upload_nothing", lang), id="upload-nothing"))
     for i, o in enumerate(items):
         if o.state == "loads":
             parts.append(html.Details([html.Summary(f"{o.name}: {us.counts_text(o.counts(), lang)}"),
@@ -140,7 +141,8 @@ def shrink_table(question: pd.DataFrame, ds: DataSource, lang: str) -> html.Tabl
 
 def _line(o: us.FileOutcome, lang: str) -> str:
     if o.state == "loads":
-        return t("upload_file_loads", lang, counts=us.counts_text(o.counts(), lang))
+        periods = us.periods_text(o.kind, o.rows, lang) or t("upload_periods_none", lang)
+        return t("upload_file_loads", lang, periods=periods, counts=us.counts_text(o.counts(), lang))
     if o.state == "duplicate":
         return o.reason
     return t("upload_file_refused", lang, reason=o.reason)

@@ -62,6 +62,9 @@ def normalise_visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.D
                         "cause": cause, "_row": df["_row"].to_numpy()})
     dup_key = [c for c in ("date", "month", "time", "unit", "unit_id", "sensor") if c in df]
     report_duplicates(df, dup_key, ctx, np.asarray(unit_ids, dtype=object))
+    # A cell already reported as an error (text such as "stängt") is not also an outage: the file
+    # is refused, nothing is stored, and one cell gets one problem.
+    raw["failed"] = np.isin(raw["_row"].to_numpy(), list(ctx.failed_rows))
     raw = raw.dropna(subset=["unit_id", "date"])
     if mode == "cumulative":
         raw = _differences(raw, ctx, reading_field, units)
@@ -72,13 +75,14 @@ def normalise_visits(df: pd.DataFrame, ctx: Ctx, units: UnitIndex, opening: pd.D
     day_df["outage"] = grouped["outage"].any()
     day_df["blank"] = grouped["blank"].all()
     day_df["cause"] = grouped["cause"].max()
+    day_df["failed"] = grouped["failed"].any()
     day_df["source_row"] = grouped["_row"].min()
     day_df = day_df.reset_index()
     day_df.loc[day_df["any_missing"], "visits"] = np.nan
     if ctx.outages:
         day_df = _outages(day_df, ctx, opening, reading_field, units)
     else:  # the counter-outage rule is switched off in anomaly_rules.yaml: a 0 is a 0
-        day_df = day_df.drop(columns=["any_missing", "outage", "blank", "cause"])
+        day_df = day_df.drop(columns=["any_missing", "outage", "blank", "cause", "failed"])
     day_df = _estimated(df, ctx, day_df)
     return day_df.assign(grain="day", period_end=day_df["date"])
 
@@ -187,7 +191,7 @@ def _outages(day_df: pd.DataFrame, ctx: Ctx, opening: pd.DataFrame | None, readi
     flagged = is_open & (zero | blank)
     cause = day_df["cause"].to_numpy(dtype=object).copy()
     cause[flagged & (cause == "")] = np.where(zero, "0", "tom cell")[flagged & (cause == "")]
-    out_days = cause != ""
+    out_days = (cause != "") & ~day_df["failed"].to_numpy(dtype=bool)
     units_out = day_df["unit_id"].to_numpy()[out_days]
     seq = day_df.assign(_out=out_days, _cause=cause)[(state != 0) & day_df["unit_id"].isin(units_out).to_numpy()]
     seq = seq.sort_values(["unit_id", "date"])
@@ -205,4 +209,4 @@ def _outages(day_df: pd.DataFrame, ctx: Ctx, opening: pd.DataFrame | None, readi
     visits = day_df["visits"].mask(flagged)
     # Blank on a closed day means no visits.
     visits = visits.where(~((state == 0) & blank), 0.0)
-    return day_df.assign(visits=visits).drop(columns=["any_missing", "outage", "blank", "cause"])
+    return day_df.assign(visits=visits).drop(columns=["any_missing", "outage", "blank", "cause", "failed"])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import anomalies, replace_guard
+from etl import anomalies, changes, replace_guard
 from etl.config import Source, SourcesFile, UnitsFile, load_sources, load_units
 from etl.normalise import normalise
 from etl.problems import Problem, has_errors
@@ -352,12 +352,16 @@ def _guard_replacement(res: FileResult, existing: Tables, config: Config, replac
 def add_anomalies(result: CheckResult, existing: Tables | None = None,
                   rules: Path | None = None, unit_names: Mapping[str, str] | None = None) -> list[Problem]:
     """Run :func:`etl.anomalies.detect` on the rows of ``result``'s files without errors against
-    ``existing`` (what the store holds) and add each warning to the file it names; a warning that
+    ``existing`` (what the store holds), limited to the unit-months the load changes (a re-export
+    of stored months is not warned about again), and add each warning to the file it names; a warning that
     names no file of the check (a unit missing a month when several files could hold it) goes to
     the first file with rows, under that file's name.  A run of counter outage days found both by
     the file's own check and by the anomaly rule is reported once.  ``unit_names``: unit id -> name
     for the messages (the register's).  Returns the warnings added."""
     frames = result.frames
+    if existing is not None:  # only the unit-months the load changes (changes.brought)
+        frames = {k: changes.brought(k, v, getattr(existing, k)) for k, v in frames.items()}
+        frames = {k: v for k, v in frames.items() if not v.empty}
     if not frames:
         return []
     found = anomalies.detect(frames, existing, rules=rules if rules is not None and rules.exists() else None,
