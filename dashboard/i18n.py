@@ -40,6 +40,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "compare_min": {"sv": "Lägst", "en": "Lowest"},
     "compare_max": {"sv": "Högst", "en": "Highest"},
     "compare_rank": {"sv": "Plats", "en": "Rank"},
+    "compare_rank_of": {"sv": "{rank} av {n}", "en": "{rank} of {n}"},
     "nav_present": {"sv": "Presentationsläge", "en": "Presentation"},
     "year": {"sv": "År", "en": "Year"},
     "period": {"sv": "Period", "en": "Period"},

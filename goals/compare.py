@@ -12,10 +12,12 @@ Pure functions on the ``benchmark`` tidy table: no Dash, no store.
 
 from __future__ import annotations
 
+import decimal
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from etl.normalise.benchmark import area
@@ -32,6 +34,7 @@ class BenchmarkMapping(_Model):
     scale: float = 1.0  # multiply the benchmark value to get the indicator's unit
     gender: Literal["T", "K", "M"] = "T"
     note_sv: str = ""  # where the definitions differ (e.g. "Kolada räknar e-lån med")
+    note_en: str = ""  # the same in English (the Swedish note is shown when left out)
     target: Literal["median", "max", "min"] | None = None  # relative target: at least the group's median
 
 
@@ -132,40 +135,80 @@ def comparison_frame(cmp: Comparison, bm: pd.DataFrame, indicator_id: str, direc
 
 
 TARGET_SV = {"median": "minst gruppens median", "max": "minst gruppens högsta värde", "min": "minst gruppens lägsta värde"}
+TARGET_EN = {"median": "at least the group's median", "max": "at least the group's highest value",
+             "min": "at least the group's lowest value"}
 
 
-def comparison_table(plan, tables, year: int | None = None) -> pd.DataFrame:
+def comparison_table(plan, tables, year: int | None = None, upto: int | None = None, lang: str = "sv") -> pd.DataFrame:
     """Every mapped indicator's comparison (the plan's ``comparison``), long: one row per indicator
-    and year (only ``year`` when given).  Columns: indicator_id, indicator_name, unit, decimals,
-    variable, group, target_rule, and those of :func:`comparison_frame`.  Empty without a
-    comparison or benchmark data.  For the reports (Excel, Word) and the Jämförelse page."""
+    and year (only ``year`` when given; only years up to ``upto`` when given -- the year viewed or
+    reported).  Columns: indicator_id, indicator_name, unit, decimals, variable, group, target_rule,
+    and those of :func:`comparison_frame`.  Empty without a comparison or benchmark data.  For the
+    reports (Excel, Word) and the Jämförelse page; names and target rules in ``lang``."""
     cols = ["indicator_id", "indicator_name", "unit", "decimals", "variable", "group", "target_rule", "year",
             "value", "median", "min", "max", "rank", "n", "target", "status", "members", "note"]
     cmp = getattr(plan, "comparison", None)
     bm = tables.benchmark
     if cmp is None or not len(bm):
         return pd.DataFrame(columns=cols)
+    rules = TARGET_SV if lang == "sv" else TARGET_EN
     parts = []
     for ind_id, mapping in cmp.indicators.items():
         ind = plan.indicator(ind_id)
         f = comparison_frame(cmp, bm, ind_id, ind.direction)
         if year is not None:
             f = f[f["year"] == year]
-        parts.append(f.assign(indicator_id=ind_id, indicator_name=ind.name_sv, unit=ind.unit,
-                              decimals=ind.decimals, variable=mapping.variable, group=cmp.name,
-                              target_rule=TARGET_SV.get(mapping.target or "", "")))
+        if upto is not None:
+            f = f[f["year"] <= upto]
+        parts.append(f.assign(indicator_id=ind_id, indicator_name=ind.name_sv if lang == "sv" else ind.name_en,
+                              unit=ind.unit, decimals=ind.decimals, variable=mapping.variable, group=cmp.name,
+                              target_rule=rules.get(mapping.target or "", ""),
+                              note=mapping.note_sv if lang == "sv" else (mapping.note_en or mapping.note_sv)))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     return out[cols]
 
 
-def group_sentence(plan, tables) -> str:
-    """"Grupp (2025): Uppsala jämförs med Linköping, Lund, …" for the latest year with benchmark data;
-    "" without a comparison or data."""
+def shown_year(table: pd.DataFrame, upto: int | None = None) -> int | None:
+    """The year a comparison is shown for: the latest year (up to ``upto``, the year viewed or
+    reported) in which a :func:`comparison_table` has our value or the group's; None if none."""
+    if table is None or not len(table):
+        return None
+    t = table[table["value"].notna() | table["median"].notna()]
+    if upto is not None:
+        t = t[t["year"] <= upto]
+    return int(t["year"].max()) if len(t) else None
+
+
+def _fmt_int(v: float, lang: str) -> str:
+    whole = int(decimal.Decimal(repr(v)).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+    return format_decimal(whole, format="#,##0", locale="sv_SE" if lang == "sv" else "en_GB")
+
+
+def group_sentence(plan, tables, year: int | None = None, lang: str = "sv") -> str:
+    """"Grupp (2025): Uppsala jämförs med Linköping, Lund, …" for ``year``, the year the comparison
+    is shown for (default: the latest year with a compared value, see :func:`shown_year`); a
+    population rule also names its range ("folkmängd 144 147–336 343").  "" without a comparison
+    or data."""
     cmp = getattr(plan, "comparison", None)
     bm = tables.benchmark
     if cmp is None or not len(bm):
         return ""
-    year = int(bm["year"].max())
+    if year is None:
+        year = shown_year(comparison_table(plan, tables))
+        if year is None:
+            return ""
     names = dict(zip(bm["area_code"].astype(str), bm["area_name"].astype(str)))
     members = sorted(names.get(c, c) for c in group_members(cmp, bm, year))
-    return f"{cmp.name} ({year}): {names.get(cmp.home_code, cmp.home_code)} jämförs med {', '.join(members) or '–'}."
+    home = names.get(cmp.home_code, cmp.home_code)
+    rule = ""
+    if cmp.population_variable is not None:
+        m = _municipal(bm)
+        pop = m[(m["year"] == year) & (m["gender"].astype(str) == "T") & (m["variable"].astype(str) == cmp.population_variable)
+                & (m["area_code"].astype(str) == cmp.home_code)]["value"].dropna()
+        if len(pop):
+            share = cmp.population_within_pct / 100  # type: ignore[operator]
+            lo, hi = _fmt_int(float(pop.iloc[0]) * (1 - share), lang), _fmt_int(float(pop.iloc[0]) * (1 + share), lang)
+            rule = f", {'folkmängd' if lang == 'sv' else 'population'} {lo}–{hi}"
+    if lang == "sv":
+        return f"{cmp.name} ({year}{rule}): {home} jämförs med {', '.join(members) or '–'}."
+    return f"{cmp.name} ({year}{rule}): {home} is compared with {', '.join(members) or '–'}."

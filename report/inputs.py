@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 import goals
-from goals.compare import comparison_table, group_sentence
+from goals.compare import comparison_table, group_sentence, shown_year
 from goals.describe import describe_definition
 from goals.history import status_history
 from etl.problems import to_frame as problems_frame
@@ -270,6 +270,7 @@ def collect(
     fu = goals.followup(plan, tables, year, per.code, unit=unit, goal_set=goal_set)
     unit_ids = [u for u in goals.units(plan, tables)["unit_id"].astype(str) if u != unit]
     fu_units = goals.followup(plan, tables, year, per.code, unit=unit_ids, goal_set=goal_set) if unit_ids else None
+    bench = comparison_table(plan, tables, upto=year)  # the benchmark years up to the report's year
     return ReportInputs(
         year=year,
         period_code=per.code,
@@ -293,6 +294,6 @@ def collect(
         generated=generated or dt.date.today(),
         forecast_method=describe_forecast(plan, goals.forecast_coverage(plan, tables, year, per.code)),
         history={g.id: status_history(plan, tables, g.id, unit, goal_set=goal_set, years=3) for g in goal_infos},
-        benchmark=comparison_table(plan, tables),
-        benchmark_group=group_sentence(plan, tables),
+        benchmark=bench,
+        benchmark_group=group_sentence(plan, tables, shown_year(bench)) if shown_year(bench) else "",
     )

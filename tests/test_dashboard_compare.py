@@ -187,3 +187,98 @@ def test_word_report_has_the_comparison(tmp_path: Path) -> None:
     doc2 = Document(io.BytesIO(write_docx(load_plan(tmp_path / "n" / "biblioteksplan.yaml"), plain.tables(), None,
                                           2026, "T1")))
     assert "Jämförelse med andra kommuner" not in [p.text for p in doc2.paragraphs]
+
+
+def test_the_comparison_follows_the_year_viewed(tmp_path: Path) -> None:
+    """Viewing 2024 shows the 2024 comparison (the latest benchmark year up to the year viewed), not
+    the latest year of all benchmark data (2025)."""
+    from dashboard.pages import goal
+
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    _, _, sections = goal.goal_content(ds, state.ViewState(year=2024, period="helar", goal="lasning"))
+    text = " ".join(_texts(_find_id(sections[0], "ind-compare-utlan")[0]))
+    # 2024: us 6.1 -> "6"; group 5.0, 7.0, 4.0 -> median 5, range 4–7; 7.0 beats us: 2nd of 4
+    assert "Jämförelse 2024: vi 6 (plats 2 av 4) · gruppens median 5 (4–7)" in text and "2025" not in text
+    body = compare.layout(ds, state.ViewState(year=2024, period="helar"))
+    assert "Testgrupp (2024): K0380 jämförs med K0580, K1280, K1880." in " ".join(_texts(body))
+    assert [r["year"] for r in _find_id(body, "compare-grid-utlan")[0].rowData] == ["2024"]
+    # before any benchmark year: nothing to compare, said in words
+    assert compare.goal_line(ds, "utlan", 2023) is None
+    assert "Inga jämförelsedata" in " ".join(_texts(compare.layout(ds, state.ViewState(year=2023, period="helar"))))
+
+
+def test_word_report_compares_up_to_the_report_year(tmp_path: Path) -> None:
+    import io
+
+    from docx import Document
+
+    from goals.plan import load_plan
+    from report import write_docx
+
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    doc = Document(io.BytesIO(write_docx(load_plan(tmp_path / "biblioteksplan.yaml"), ds.tables(), None, 2024, "helar")))
+    texts = [p.text for p in doc.paragraphs]
+    assert "Testgrupp (2024): K0380 jämförs med K0580, K1280, K1880." in texts
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Indikator" and t.rows[0].cells[3].text == "Gruppens median")
+    assert [[c.text for c in r.cells][:6] for r in table.rows[1:]] == [["Utlån", "2024", "6", "5", "4–7", "2 av 4"]]
+    assert any(t.startswith("Utlån, jämförelse 2024: vi 6 (plats 2 av 4), gruppens median 5 (4–7)") for t in texts)
+    assert not any("2025" in t for t in texts if "jämför" in t.lower())
+
+
+def test_group_sentence_names_the_year_of_the_comparison_and_the_population_range(tmp_path: Path) -> None:
+    """KB 2012 population and loans, and an unrelated Kolada variable in 2025: the group is the one of
+    2012, the year the comparison is shown for, and the rule's range is computed from it."""
+    from goals.compare import group_sentence
+    from goals.plan import load_plan
+
+    plan_text = TINY_PLAN + """
+comparison:
+  home: "1780"
+  name: Folkmängd inom ±40 %
+  population_variable: Folk200
+  population_within_pct: 40
+  indicators:
+    utlan: {variable: Folk112}
+"""
+    rows = [(2012, "1780", "Folk200", 100_000), (2012, "0127", "Folk200", 70_000), (2012, "0686", "Folk200", 139_000),
+            (2012, "0662", "Folk200", 150_000), (2012, "1780", "Folk112", 5.0), (2012, "0127", "Folk112", 4.0),
+            (2012, "0686", "Folk112", 6.0), (2012, "0662", "Folk112", 7.0), (2025, "1780", "N09801", 6.0)]
+    (tmp_path / "biblioteksplan.yaml").write_text(plan_text, encoding="utf-8")
+    tables = tiny_tables()
+    tables.benchmark = conform("benchmark", pd.DataFrame(
+        [{"year": y, "area_code": c, "area_type": "kommun", "area_name": f"K{c}", "variable": v, "label": "",
+          "gender": "T", "value": x} for y, c, v, x in rows]))
+    plan = load_plan(tmp_path / "biblioteksplan.yaml")
+    # ±40 % of 100 000 = 60 000–140 000: 0127 (70 000) and 0686 (139 000) are in, 0662 (150 000) is not
+    want = "Folkmängd inom ±40 % (2012, folkmängd 60\u00a0000–140\u00a0000): K1780 jämförs med K0127, K0686."
+    assert group_sentence(plan, tables) == want
+    assert group_sentence(plan, tables, 2012) == want
+    assert group_sentence(plan, tables, 2012, lang="en") == (
+        "Folkmängd inom ±40 % (2012, population 60,000–140,000): K1780 is compared with K0127, K0686.")
+
+
+def test_sample_group_name_matches_its_rule() -> None:
+    """The sample's group is ±40 % of Uppsala's 240 245 inhabitants = 144 147–336 343: its name must not
+    claim another range."""
+    from goals.plan import load_plan
+
+    plan = load_plan(Path(__file__).resolve().parents[1] / "data" / "sample" / "biblioteksplan.yaml")
+    assert plan.comparison is not None and plan.comparison.population_within_pct == 40
+    assert "100 000" not in plan.comparison.name and "350 000" not in plan.comparison.name
+    assert round(240_245 * 0.6) == 144_147 and round(240_245 * 1.4) == 336_343
+
+
+def test_english_page_is_english(tmp_path: Path) -> None:
+    ds = _ds(tmp_path, TINY_PLAN + COMPARISON)
+    body = compare.layout(ds, state.ViewState(year=2026, period="T1", lang="en"))
+    text = " ".join(_texts(body))
+    assert "Testgrupp (2025): K0380 is compared with K0580, K1280, K1880." in text
+    assert "Loans" in text and "Utlån" not in text
+    assert "at least the group's median" in text and "minst gruppens median" not in text
+    rows = {r["year"]: r for r in _find_id(body, "compare-grid-utlan")[0].rowData}
+    assert rows["2025"]["rank_text"] == "3 of 4" and rows["2024"]["rank_text"] == "2 of 4"
+    from dashboard.pages import goal
+
+    _, _, sections = goal.goal_content(ds, state.ViewState(year=2026, period="T1", goal="lasning", lang="en"))
+    line = " ".join(_texts(_find_id(sections[0], "ind-compare-utlan")[0]))
+    assert "Comparison 2025: us 5 (rank 3 of 4)" in line and " av " not in line

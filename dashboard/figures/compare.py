@@ -12,6 +12,10 @@ from dashboard.figures.common import base_layout, empty_figure, figure
 from dashboard.formatting import fmt_value, is_missing
 
 
+def _rank(r: dict, sv: bool) -> str:
+    return f", plats {int(r['rank'])} av {int(r['n'])}" if sv else f", rank {int(r['rank'])} of {int(r['n'])}"
+
+
 def comparison_figure(df: pd.DataFrame, decimals: int, unit_label: str, lang: str = "sv", height: int = 300) -> Any:
     """``df``: one indicator's rows of ``goals.compare.comparison_table``."""
     rows = [{k: (None if is_missing(v) else v) for k, v in r.items()} for r in df.sort_values("year").to_dict("records")]
@@ -36,7 +40,7 @@ def comparison_figure(df: pd.DataFrame, decimals: int, unit_label: str, lang: st
              hoverinfo="text"),
         dict(type="scatter", x=years, y=[r["value"] for r in rows], mode="lines+markers",
              line=dict(color=theme.VALUE, width=3), marker=dict(size=8), name="Vi" if sv else "Us",
-             hovertext=[f"{y}: {text(r['value'])}" + (f", plats {r['rank']} av {r['n']}" if r["rank"] else "")
+             hovertext=[f"{y}: {text(r['value'])}" + (_rank(r, sv) if r["rank"] else "")
                         for y, r in zip(years, rows)], hoverinfo="text"),
     ]
     layout = base_layout(lang, height=height)

@@ -262,7 +262,7 @@ def goal_content(ds: DataSource, view: state.ViewState) -> tuple[Any, Any, Any]:
         bd = ds.breakdown(ind.id, view.year, view.period, view.unit)
         decimals = int(row["decimals"]) if not is_missing(row["decimals"]) else ind.decimals
         sec = indicator_section(row, ind, view, breakdown_block(bd, decimals, lang, names))
-        line = compare.goal_line(ds, ind.id, lang)  # the comparison with other municipalities, if any
+        line = compare.goal_line(ds, ind.id, view.year, lang)  # the comparison with other municipalities, if any
         if line is not None:
             sec.children.insert(4, line)
         sections.append(sec)
