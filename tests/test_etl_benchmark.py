@@ -171,3 +171,50 @@ def test_a_benchmark_file_replaces_exactly_the_values_it_holds(data_dir, write_c
     assert len(new_frame) == 3
     c = changes.counts(changes.compare("benchmark", new_frame, stored_before))
     assert (c.new, c.replaced, c.unchanged) == (1, 2, 0)
+
+
+def test_bad_values_and_codes_are_errors_naming_the_cell(data_dir, write_csv, tmp_path: Path) -> None:
+    """"1,234" reads two ways (ambiguous_number, never a guess); "ca 6" is text; "38O" and "12345" are no
+    area codes: each an error with its row, column and value, saying what to write.  Kolada's ".."
+    (no value) is no row."""
+    d = data_dir(KB_SOURCES)
+    write_csv(d / "kolada_fel.csv", [["KPI", "Kommun-id", "År", "Värde"],
+                                     ["N09801", "0380", 2025, "1,234"],   # row 2
+                                     ["N09801", "0580", 2025, "ca 6"],    # row 3
+                                     ["N09801", "38O", 2025, "6,1"],      # row 4
+                                     ["N09801", "12345", 2025, "6,1"],    # row 5
+                                     ["N09801", "1880", 2025, ".."],      # row 6
+                                     ["N09801", "G33930", 2025, "5,0"]],  # row 7: a Kolada group, skipped
+              delimiter=";")
+    report = load_dir(d, Store(f"sqlite:///{tmp_path / 's.sqlite'}"))
+    errors = {(p.code, p.row): p for p in report.problems if p.is_error}
+    assert set(errors) == {("ambiguous_number", 2), ("text_in_number", 3), ("bad_area_code", 4), ("bad_area_code", 5)}
+    amb = errors["ambiguous_number", 2]
+    assert (amb.column, amb.value) == ("Värde", "1,234") and "decimal" in amb.message
+    text = errors["text_in_number", 3]
+    assert (text.column, text.value) == ("Värde", "ca 6") and "'ca 6'" in text.message
+    for row, value in ((4, "38O"), (5, "12345")):
+        p = errors["bad_area_code", row]
+        assert (p.column, p.value) == ("Kommun-id", value) and "fyra siffror" in p.message and "0380" in p.message
+    warnings = [(p.code, p.value) for p in report.problems if not p.is_error]
+    assert warnings == [("benchmark_not_area", "G33930")]
+
+
+def test_a_number_style_in_sources_resolves_the_ambiguous_number(data_dir, write_csv, tmp_path: Path) -> None:
+    d = data_dir(KB_SOURCES.replace("    layout: long\n", "    layout: long\n    decimal: \",\"\n    thousands: \" \"\n"))
+    write_csv(d / "kolada_a.csv", [["KPI", "Kommun-id", "År", "Värde"], ["N09801", "0380", 2025, "1,234"]], delimiter=";")
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    assert not load_dir(d, store).has_errors
+    assert store.read_tables().benchmark["value"].tolist() == [1.234]
+
+
+def test_every_missing_column_is_named(data_dir, write_csv, tmp_path: Path) -> None:
+    sources = KB_SOURCES.replace("    layout: long\n", "    layout: long\n    columns: {variable: KPI, area_code: Kommun-id, "
+                                 "year: År, gender: Kön, value: Värde}\n")
+    d = data_dir(sources)
+    write_csv(d / "kolada_x.csv", [["Nyckeltal", "Kommun-id", "År", "Värde"], ["N09801", "0380", 2025, "6,8"]], delimiter=";")
+    report = load_dir(d, Store(f"sqlite:///{tmp_path / 's.sqlite'}"))
+    missing = [p for p in report.problems if p.code == "missing_column"]
+    assert len(missing) == 1
+    assert "'KPI' (variable)" in missing[0].message and "'Kön' (gender)" in missing[0].message
+    assert missing[0].column == "KPI, Kön"

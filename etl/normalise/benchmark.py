@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from etl.config import Source
-from etl.parse import is_blank, numbers
+from etl.parse import NUM_AMBIGUOUS, NUM_OK, NumberColumn, ambiguous_number_message, is_blank, numbers, read_numbers
 from etl.problems import Problem
 from etl.read import RawSheet
 from etl.tables import conform, empty
@@ -34,6 +34,9 @@ GENDERS = {"t": "T", "totalt": "T", "total": "T", "alla": "T", "k": "K", "kvinno
            "m": "M", "män": "M", "man": "M"}
 ID_FIELDS = ("area_code", "area_name", "year", "variable", "label", "value", "gender")
 _DIGITS = re.compile(r"^\d{1,4}$")
+_GROUP_ID = re.compile(r"^G\d+$", re.I)  # Kolada's municipality groups (G33930): not areas
+#: Publishers' marks for "no value" (SCB and KB ``..``, dashes): no row, like a blank cell.
+NO_VALUE = frozenset({"..", "-", "–", "—"})
 
 
 def area(code: Any, name: Any = None) -> tuple[str, str] | None:
@@ -67,6 +70,7 @@ class _Problems:
     def __init__(self, sheet: RawSheet):
         self.sheet = sheet
         self.items: list[Problem] = []
+        self.failed: set[int] = set()  # rows with an error that is recorded once for several rows
 
     def add(self, severity: str, code: str, message: str, row: Any = None, column: str = "", value: Any = "") -> None:
         self.items.append(Problem(severity, code, message, file=self.sheet.file, sheet=self.sheet.sheet,  # type: ignore[arg-type]
@@ -90,17 +94,42 @@ def _find(sheet: RawSheet, source: Source, fld: str) -> int | None:
     return None
 
 
+def _bad_values(probs: _Problems, col: NumberColumn, cells: np.ndarray, present: np.ndarray, rows: np.ndarray,
+                column: str) -> None:
+    """Errors for the value cells that are not one number: a number that reads two ways ("1,234": the
+    source's decimal and thousands settings decide), and text ("ca 6"), each naming its cell."""
+    ambiguous = [j for j in np.flatnonzero(present & (col.reason == NUM_AMBIGUOUS))]
+    if ambiguous:  # one root cause, one record: the first cell, with the rows of the others
+        j = ambiguous[0]
+        more = [int(rows[k]) for k in ambiguous[1:]]
+        also = f" Samma gäller rad {', '.join(map(str, more[:10]))}{' …' if len(more) > 10 else ''}." if more else ""
+        probs.add("fel", "ambiguous_number", ambiguous_number_message(str(cells[j]), col.readings[int(j)]) + also,
+                  rows[j], column, cells[j])
+        for k in ambiguous[1:]:
+            probs.failed.add(int(rows[k]))
+    bad = np.flatnonzero(present & (col.reason != NUM_OK) & (col.reason != NUM_AMBIGUOUS))
+    for j in bad[:20]:
+        probs.add("fel", "text_in_number", f"Cellen ska innehålla ett tal men innehåller {str(cells[j]).strip()!r}. "
+                  "Skriv talet (t.ex. 6,1), lämna cellen tom om värdet saknas, eller rätta filen.", rows[j], column, cells[j])
+    if len(bad) > 20:
+        probs.add("fel", "text_in_number", f"{len(bad) - 20} celler till i kolumnen innehåller text i stället för tal.",
+                  None, column)
+        probs.failed.update(int(rows[j]) for j in bad[20:])
+
+
 def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, dict[str, str], list[int], list[Problem]]:
     """The tidy rows, field -> header read, Excel rows with an error, and the problems found."""
     probs = _Problems(sheet)
     probs.items += sheet.problems
     cols = {f: _find(sheet, source, f) for f in ID_FIELDS}
-    for fld, header in source.columns.items():
-        if cols.get(fld) is None:
-            found = ", ".join(n for n in sheet.names if n)
-            probs.add("fel", "missing_column", f"Kolumnen {header!r} ({fld}) som sources.yaml anger finns inte i "
-                      f"filen. Kolumner i filen: {found[:300]}. Rätta columns: i sources.yaml.", column=header)
-            return empty("benchmark"), {}, [], probs.items
+    absent = [(fld, header) for fld, header in source.columns.items() if cols.get(fld) is None]
+    if absent:
+        found = ", ".join(n for n in sheet.names if n)
+        named = ", ".join(f"{header!r} ({fld})" for fld, header in absent)
+        what = "Kolumnen" if len(absent) == 1 else "Kolumnerna"
+        probs.add("fel", "missing_column", f"{what} {named} som sources.yaml anger finns inte i filen. Kolumner "
+                  f"i filen: {found[:300]}. Rätta columns: i sources.yaml.", column=", ".join(h for _, h in absent))
+        return empty("benchmark"), {}, [], probs.items
     need = ("area_code",) if source.layout == "wide" else ("area_code", "variable", "value")
     missing = [f for f in need if cols[f] is None]
     if cols["year"] is None and "year" not in source.constants:
@@ -124,12 +153,16 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
     year_vals, year_bad, _ = numbers(years)
     frames: list[pd.DataFrame] = []
     keep = np.array([a is not None and a[0] != "" for a in areas])
+    code_col = sheet.names[cols["area_code"]] if cols["area_code"] is not None else ""
     for i in np.flatnonzero(~keep):
-        if not is_blank(codes[i]) or not is_blank(names[i]):
+        if not is_blank(codes[i]) and not _GROUP_ID.match(str(codes[i]).strip()):
+            probs.add("fel", "bad_area_code", f"{str(codes[i]).strip()!r} är ingen kommun-, läns- eller rikskod. "
+                      "Skriv kommunkoden med fyra siffror (t.ex. 0380 för Uppsala), länskoden med två (01) och "
+                      "00 för riket, eller ta bort raden.", rows[i], code_col, codes[i])
+        elif not is_blank(codes[i]) or not is_blank(names[i]):
             what = codes[i] if not is_blank(codes[i]) else names[i]
             probs.add("varning", "benchmark_not_area", "Raden har ingen kommun-, läns- eller rikskod och lästes "
-                      "inte (t.ex. en jämförelsegrupp eller ett län utan kod).", rows[i],
-                      sheet.names[cols["area_code"]] if cols["area_code"] is not None else "", what)
+                      "inte (t.ex. en jämförelsegrupp eller ett län utan kod).", rows[i], code_col, what)
     bad_year = keep & (year_bad | np.isnan(year_vals))
     for i in np.flatnonzero(bad_year):
         probs.add("fel", "bad_year", "Året saknas eller är inte ett årtal; skriv t.ex. 2024.", rows[i],
@@ -150,14 +183,14 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
             present = ~np.array([is_blank(v) for v in vals], dtype=bool)
             if not present.any():
                 continue
-            parsed, bad, _ = numbers(vals)
-            if bad[present].all():
+            col = read_numbers(vals, source.number_style)
+            marks = np.array([isinstance(v, str) and v.strip() in NO_VALUE for v in vals], dtype=bool)
+            if (col.bad & ~marks)[present & ~marks].all() and not col.readings:
                 text_cols.append(sheet.names[i] or str(sheet.header_parts[i][0]))
                 continue
-            for j in np.flatnonzero(present & bad)[:5]:
-                probs.add("varning", "benchmark_text", "Texten är inte ett tal och lästes som saknat värde.",
-                          base["source_row"].iat[j], sheet.names[i], vals[j])
-            ok = present & ~bad
+            present &= ~marks
+            _bad_values(probs, col, vals, present, base["source_row"].to_numpy(), sheet.names[i])
+            parsed, ok = col.values, present & ~col.bad
             parts = [str(p).strip() for p in sheet.header_parts[i] if str(p).strip()]
             frames.append(base[ok].assign(variable=parts[0], label=parts[-1], gender="T", value=parsed[ok]))
         if text_cols:
@@ -165,11 +198,11 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
                       f"(jämförelsedata är tal): {', '.join(text_cols[:8])}{' …' if len(text_cols) > 8 else ''}.")
     else:
         var = column("variable")[keep]
-        vals, bad, _ = numbers(column("value")[keep])
-        blank = np.array([is_blank(v) for v in column("value")[keep]], dtype=bool)
-        for j in np.flatnonzero(bad & ~blank)[:20]:
-            probs.add("varning", "benchmark_text", "Värdet är inte ett tal och lästes som saknat värde.",
-                      base["source_row"].iat[j], sheet.names[cols["value"]], column("value")[keep][j])
+        cells = column("value")[keep]
+        col = read_numbers(cells, source.number_style)
+        blank = np.array([is_blank(v) or (isinstance(v, str) and v.strip() in NO_VALUE) for v in cells], dtype=bool)
+        _bad_values(probs, col, cells, ~blank, base["source_row"].to_numpy(), sheet.names[cols["value"]])
+        vals, bad = col.values, col.bad
         gender_raw = column("gender")[keep] if cols["gender"] is not None else np.full(len(base), "T", dtype=object)
         gender = np.array([GENDERS.get(norm(str(g)), None) if not is_blank(g) else "T" for g in gender_raw], dtype=object)
         for j in np.flatnonzero(pd.isna(gender))[:20]:
@@ -189,5 +222,5 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
     out["source_file"] = sheet.file
     out["source_sheet"] = sheet.sheet
     columns = {f: sheet.names[i] for f, i in cols.items() if i is not None}
-    failed = sorted({p.row for p in probs.items if p.is_error and p.row is not None})
+    failed = sorted({p.row for p in probs.items if p.is_error and p.row is not None} | probs.failed)
     return conform("benchmark", out), columns, failed, probs.items
