@@ -58,6 +58,27 @@ def print_problems(console: Console, problems: Iterable[Problem]) -> None:
     console.print(table)
 
 
+def print_plan_problems(console: Console, benchmark: pd.DataFrame, directory: Path | None = None) -> None:
+    """Warnings where the plan's comparison names what the benchmark data lack (a typo in a variable
+    or a municipality code): with ``biblioteksplan.yaml`` of ``directory`` (default: the data
+    directory), if there is one."""
+    from goals import load_plan
+    from goals.compare import comparison_problems
+
+    path = (directory or data_dir()) / "biblioteksplan.yaml"
+    if not path.exists():
+        return
+    try:
+        plan = load_plan(path)
+    except ConfigError as exc:
+        console.print(f"[yellow]{exc}[/]")
+        return
+    problems = comparison_problems(plan, benchmark, plan_file=str(path))
+    if problems:
+        console.print("[bold yellow]Jämförelsegruppen i biblioteksplan.yaml:[/]")
+        print_problems(console, problems)
+
+
 class _LazyProgress:
     """A rich progress bar that appears only once the work has taken more than a moment."""
 
@@ -210,6 +231,13 @@ def check(paths: tuple[Path, ...], config_dir: Path | None, url: str | None, no_
     console.print(table)
     print_shrinks(console, result.files)
     print_problems(console, result.problems)
+    new_bench = [f.frame for f in result.files if f.kind == "benchmark" and f.frame is not None and not f.has_errors]
+    if new_bench:  # the plan's comparison against the benchmark data stored and checked
+        from etl.pipeline import config_dir_for
+
+        print_plan_problems(console, pd.concat([existing.benchmark if existing is not None else new_bench[0].iloc[0:0],
+                                                *new_bench], ignore_index=True),
+                            config_dir or config_dir_for(paths, data_dir()))
     if result.has_errors:
         raise CliError("Det finns fel: filer med fel skulle avvisas i sin helhet vid laddning.", FAILED)
     console.print("Inga fel.")
@@ -276,6 +304,8 @@ def status(url: str | None) -> None:
                   "summeringsrad) står på raden (hela filen).")
     last = store.last_data_date()
     console.print(f"Data t.o.m. {last.isoformat() if last else '–'}.")
+    if "benchmark" in set(df["kind"].astype(str)):
+        print_plan_problems(console, store.read_kind("benchmark"))
 
 
 def print_interrupted(console: Console, store: Any) -> None:

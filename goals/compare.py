@@ -21,6 +21,7 @@ from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from etl.normalise.benchmark import area
+from etl.problems import Problem
 
 
 class _Model(BaseModel):
@@ -212,3 +213,54 @@ def group_sentence(plan, tables, year: int | None = None, lang: str = "sv") -> s
     if lang == "sv":
         return f"{cmp.name} ({year}{rule}): {home} jämförs med {', '.join(members) or '–'}."
     return f"{cmp.name} ({year}{rule}): {home} is compared with {', '.join(members) or '–'}."
+
+
+def _near(value: str, known: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else ""
+
+
+def comparison_problems(plan, bm: pd.DataFrame, plan_file: str = "biblioteksplan.yaml",
+                        lang: str = "sv") -> list[Problem]:
+    """Warnings where the plan's ``comparison`` names what the loaded benchmark data lack: the home
+    municipality, a member, a mapped indicator's variable, the group or population variable (a typo
+    such as ``N0980`` for ``N09801``, or data not loaded yet).  None without a comparison or without
+    benchmark data (that is said on its own)."""
+    cmp = getattr(plan, "comparison", None)
+    if cmp is None or bm is None or not len(bm):
+        return []
+    sv = lang == "sv"
+    areas = set(_municipal(bm)["area_code"].astype(str))
+    variables = set(bm["variable"].astype(str))
+    out: list[Problem] = []
+
+    def add(key: str, value: str, what_sv: str, what_en: str, known: set[str]) -> None:
+        near = _near(value, known)
+        if sv:
+            msg = (f"{what_sv} saknas i inlästa jämförelsedata. Rätta {key} i {plan_file}"
+                   + (f" (menade du {near}?)" if near else "") + " eller läs in jämförelsedata som har den.")
+        else:
+            msg = (f"{what_en} is missing in the loaded benchmark data. Correct {key} in {plan_file}"
+                   + (f" (did you mean {near}?)" if near else "") + " or load benchmark data that hold it.")
+        out.append(Problem("varning", "comparison_missing", msg, file=plan_file, column=key, value=value))
+
+    if cmp.home_code not in areas:
+        add("comparison.home", cmp.home_code, f"Hemkommunen {cmp.home_code}", f"The home municipality {cmp.home_code}",
+            areas)
+    for code in cmp.codes:
+        c = area(code)[0]  # type: ignore[index]
+        if c not in areas:
+            add("comparison.codes", c, f"Kommunen {c} i jämförelsegruppen", f"The group member {c}", areas)
+    for key, var, sv_what, en_what in (("comparison.group_variable", cmp.group_variable, "Gruppvariabeln", "The group variable"),
+                                       ("comparison.population_variable", cmp.population_variable,
+                                        "Folkmängdsvariabeln", "The population variable")):
+        if var is not None and var not in variables:
+            add(key, var, f"{sv_what} {var}", f"{en_what} {var}", variables)
+    for ind_id, mapping in cmp.indicators.items():
+        if mapping.variable not in variables:
+            add(f"comparison.indicators.{ind_id}.variable", mapping.variable,
+                f"Variabeln {mapping.variable} (indikatorn {ind_id})",
+                f"The variable {mapping.variable} (indicator {ind_id})", variables)
+    return out

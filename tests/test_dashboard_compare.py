@@ -282,3 +282,64 @@ def test_english_page_is_english(tmp_path: Path) -> None:
     _, _, sections = goal.goal_content(ds, state.ViewState(year=2026, period="T1", goal="lasning", lang="en"))
     line = " ".join(_texts(_find_id(sections[0], "ind-compare-utlan")[0]))
     assert "Comparison 2025: us 5 (rank 3 of 4)" in line and " av " not in line
+
+
+TYPOS = """
+comparison:
+  home: "9999"
+  codes: ["0580", "0581"]
+  indicators:
+    utlan: {variable: N0980}
+"""
+
+
+def test_plan_typos_are_warnings_on_the_page_and_in_the_cli(tmp_path: Path) -> None:
+    """``variable: N0980`` (for N09801), ``home: "9999"`` and a member ``0581`` are not in the loaded
+    benchmark data: each a warning naming the key path and the value, on the Jämförelse page and
+    in ``bibplan status`` and ``bibplan check``."""
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from goals.compare import comparison_problems
+    from goals.plan import load_plan
+
+    ds = _ds(tmp_path, TINY_PLAN + TYPOS)
+    problems = comparison_problems(load_plan(tmp_path / "biblioteksplan.yaml"), ds.tables().benchmark)
+    got = [(p.severity, p.column, p.value) for p in problems]
+    assert got == [("varning", "comparison.home", "9999"), ("varning", "comparison.codes", "0581"),
+                   ("varning", "comparison.indicators.utlan.variable", "N0980")]
+    assert problems[2].message.startswith("Variabeln N0980 (indikatorn utlan) saknas i inlästa jämförelsedata.")
+    assert "menade du N09801?" in problems[2].message
+    assert problems[0].message.startswith("Hemkommunen 9999 saknas i inlästa jämförelsedata.")
+    body = compare.layout(ds, state.ViewState(year=2026, period="T1"))
+    warn = " ".join(_texts(_find_id(body, "compare-problems")[0]))
+    assert "Variabeln N0980 (indikatorn utlan) saknas" in warn and "Hemkommunen 9999 saknas" in warn
+    en = " ".join(_texts(_find_id(compare.layout(ds, state.ViewState(year=2026, period="T1", lang="en")),
+                                  "compare-problems")[0]))
+    assert "The variable N0980 (indicator utlan) is missing in the loaded benchmark data" in en
+    env = {"BIBPLAN_STORE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}", "BIBPLAN_DATA_DIR": str(tmp_path),
+           "COLUMNS": "250"}
+    res = CliRunner().invoke(main, ["status"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "comparison.indicators.utlan.variable" in res.output and "N0980" in res.output
+    assert "Jämförelsegruppen i biblioteksplan.yaml" in res.output
+    # a correct plan: no such warnings
+    (tmp_path / "ok").mkdir()
+    ok = _ds(tmp_path / "ok", TINY_PLAN + COMPARISON)
+    assert comparison_problems(load_plan(tmp_path / "ok" / "biblioteksplan.yaml"), ok.tables().benchmark) == []
+    assert not _find_id(compare.layout(ok, state.ViewState(year=2026, period="T1")), "compare-problems")
+
+
+def test_check_warns_about_the_plan_against_the_checked_benchmark_file(data_dir, write_csv, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    d = data_dir("sources:\n  - id: kolada\n    kind: benchmark\n    pattern: \"kolada*.csv\"\n    layout: long\n")
+    (d / "biblioteksplan.yaml").write_text(TINY_PLAN + TYPOS, encoding="utf-8")
+    write_csv(d / "kolada_a.csv", [["KPI", "Kommun-id", "År", "Värde"], ["N09801", "0380", 2025, "6,8"],
+                                   ["N09801", "0580", 2025, "5,5"]], delimiter=";")
+    res = CliRunner().invoke(main, ["check", str(d), "--no-store"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "Jämförelsegruppen i biblioteksplan.yaml" in res.output
+    assert "N0980" in res.output and "9999" in res.output and "0581" in res.output

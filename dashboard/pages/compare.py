@@ -13,7 +13,7 @@ from dashboard.components import Column, graph, grid, section
 from dashboard.data import DataSource
 from dashboard.figures.compare import comparison_figure
 from dashboard.i18n import t
-from goals.compare import comparison_table, group_sentence, shown_year
+from goals.compare import comparison_problems, comparison_table, group_sentence, shown_year
 
 
 def comparison(ds: DataSource, year: int | None, lang: str = "sv") -> pd.DataFrame:
@@ -33,10 +33,14 @@ def layout(ds: DataSource, view: state.ViewState) -> html.Div:
         return html.Div([title, html.Div(t("compare_no_group", lang), className="alert alert-info")], className="compare-page")
     df = comparison(ds, view.year, lang)
     year = shown_year(df)
+    problems = ds.cached(("comparison_problems", lang), lambda: comparison_problems(plan, ds.tables().benchmark, lang=lang))
+    warn = html.Div([html.P(p.message, className="mb-1") for p in problems], className="alert alert-warning",
+                    role="alert", id="compare-problems") if problems else None
     if df.empty or year is None:
-        return html.Div([title, html.Div(t("compare_no_data", lang), className="alert alert-info")], className="compare-page")
+        return html.Div([title, warn, html.Div(t("compare_no_data", lang), className="alert alert-info")],
+                        className="compare-page")
     sentence = ds.cached(("comparison_group", year, lang), lambda: group_sentence(plan, ds.tables(), year, lang))
-    body: list[Any] = [title, html.P(sentence, className="section-sub", id="compare-group")]
+    body: list[Any] = [title, warn, html.P(sentence, className="section-sub", id="compare-group")]
     for ind_id, part in df.groupby("indicator_id", sort=False):
         first = part.iloc[0]
         cols = [
