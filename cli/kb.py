@@ -40,6 +40,9 @@ def kb(year: int, output: Path | None, variables: Path | None) -> None:
     answered = sum(1 for v in catalogue.variables if export.value(v.key) is not None)
     click.echo(f"KB-statistik {year}: {answered} av {len(catalogue.variables)} variabler ur data, "
                f"övriga tomma för hand. Skrevs till {output}")
+    if export.incomplete_until is not None:
+        click.echo(f"OBS: året {year} är inte komplett (data t.o.m. {export.incomplete_until.isoformat()}): "
+                   "värdena ur utlån, besök och arrangemang är preliminära.")
     errors = [p for p in export.problems if p.is_error]
     for p in export.problems:
         click.echo(f"  {p.severity}: {p.message} ({p.location()})")

@@ -40,6 +40,8 @@ def build_workbook(export: KbExport, *, municipality: str = "", data_until: dt.d
     sub = f"Skapad {(generated or dt.date.today()).isoformat()} av bibplan"
     if data_until:
         sub += f" · data t.o.m. {data_until.isoformat()}"
+    if export.incomplete_until is not None:
+        sub += f" · PRELIMINÄR: året är inte komplett (data t.o.m. {export.incomplete_until.isoformat()})"
     cells.put(ws, 2, 1, sub, font=styles.NOTE)
     cells.put(ws, 3, 1, "Tomma gula celler finns inte i inläst data och fylls i för hand (aldrig 0). Grå celler "
                         "gäller inte enheten (t.ex. 1xx = huvudbiblioteket, 2xx = övriga enheter).", font=styles.NOTE)

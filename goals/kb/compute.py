@@ -45,6 +45,8 @@ class KbExport:
     values: dict[str, dict[str, KbValue]]  # key -> column -> value
     provenance: dict[str, str]  # key -> where the values come from
     problems: list[Problem] = field(default_factory=list)
+    #: The data's last day when it lies inside the year (the year is not complete), else None.
+    incomplete_until: dt.date | None = None
 
     def value(self, key: str, column: str = TOTAL) -> float | None:
         return self.values[key][column].value
@@ -115,6 +117,35 @@ def _files(df: pd.DataFrame) -> str:
     return f"; filer: {shown}"
 
 
+def _data_end(tables: Tables) -> dt.date | None:
+    """The last day the counted data (loans, visits, events) cover: a row's ``period_end`` (a month
+    of loans ends on its last day), else its date."""
+    ends = []
+    for df, col in ((tables.loans, "month"), (tables.visits, "date"), (tables.events, "date")):
+        if not len(df):
+            continue
+        if "period_end" in df and df["period_end"].notna().any():
+            ends.append(pd.Timestamp(df["period_end"].max()))
+        elif col == "month":
+            ends.append(pd.Timestamp(df[col].max()) + pd.offsets.MonthEnd(0))
+        else:
+            ends.append(pd.Timestamp(df[col].max()))
+    return max(ends).date() if ends else None
+
+
+def _whole_visits(value: KbValue) -> KbValue:
+    """KB counts whole visits: an in/out counter's (in + out) ÷ 2 can end in a half; rounded half up,
+    and said in the caveat."""
+    if value.value is None or float(value.value).is_integer():
+        return value
+    whole = float(np.floor(value.value + 0.5))
+    from etl.parse import format_number_sv
+
+    value.caveats.append(f"{format_number_sv(round(value.value, 1))} besök (in- och utpassager ÷ 2) avrundat till "
+                         f"{format_number_sv(whole)}: KB räknar hela besök, halva avrundas uppåt")
+    return KbValue(whole, value.applicable, value.caveats)
+
+
 def _year_rows(df: pd.DataFrame, column: str, year: int) -> pd.DataFrame:
     if not len(df):
         return df
@@ -135,6 +166,8 @@ class _Context:
         self.month_caveats = {"loans": self._missing_months(tables.loans, "month"),
                               "visits": self._missing_months(tables.visits, "date")}
         self.visit_caveats = self._visit_caveats()
+        end = _data_end(tables)
+        self.incomplete_until = end if end is not None and dt.date(year, 1, 1) <= end < dt.date(year, 12, 31) else None
 
     def _missing_months(self, df: pd.DataFrame, col: str) -> dict[str, str]:
         """Per unit: the months of the year it has no data for although it has them in other years."""
@@ -152,13 +185,8 @@ class _Context:
             if not this:
                 continue
             missing = sorted(m for m in other - this if dt.date(self.year, m, 1) <= last.date())
-            notes = []
             if missing:
-                notes.append("saknar data för " + ", ".join(MONTHS_SV[m - 1] for m in missing))
-            if last.year == self.year and last.month < 12:
-                notes.append(f"data t.o.m. {last.date().isoformat()}: året är inte komplett")
-            if notes:
-                out[u] = "; ".join(notes)
+                out[u] = "saknar data för " + ", ".join(MONTHS_SV[m - 1] for m in missing)
         return out
 
     def _visit_caveats(self) -> dict[str, list[str]]:
@@ -212,6 +240,8 @@ def _per_unit(ctx: _Context, c: Compute, unit_ids: list[str]) -> tuple[dict[str,
             out[u] = KbValue(None, caveats=[f"inga {TABLE_SV[c.table]} för {year}"])
         else:
             out[u] = KbValue(float(sums.get(u, 0.0)))
+        if c.table == "visits":
+            out[u] = _whole_visits(out[u])
         notes = ctx.month_caveats.get(c.table, {}).get(u)
         if notes:
             out[u].caveats.append(notes)
@@ -323,6 +353,7 @@ def kb_export(tables: Tables, year: int, catalogue: Catalogue | None = None) -> 
     ctx = _Context(tables, year)
     values: dict[str, dict[str, KbValue]] = {}
     provenance: dict[str, str] = {}
+    counted: set[str] = set()  # variables from loans, visits or events (directly or summed)
     for var in cat.all():
         scoped = [u for u, _, t in units if _in_scope(var, t)]
         col: dict[str, KbValue] = {u: KbValue(None, applicable=False) for u, _, _ in units}
@@ -344,10 +375,20 @@ def kb_export(tables: Tables, year: int, catalogue: Catalogue | None = None) -> 
             provenance[var.key] = "finns inte i inläst data: fylls i för hand"
         if var.scope == "municipality":
             col = {u: KbValue(None, applicable=False) for u, _, _ in units}
+        if (var.compute is not None and var.compute.table in ("loans", "visits", "events")) or counted & set(var.sum_of):
+            counted.add(var.key)
+            if ctx.incomplete_until is not None and any(v.value is not None for v in [*col.values(), total]):
+                total.caveats.append(f"data t.o.m. {ctx.incomplete_until.isoformat()}: året är inte komplett")
         col[TOTAL] = total
         values[var.key] = col
-    export = KbExport(year, cat, units, values, provenance)
+    export = KbExport(year, cat, units, values, provenance, incomplete_until=ctx.incomplete_until)
     export.problems = check_rules(cat, export)
+    if ctx.incomplete_until is not None:
+        export.problems.insert(0, Problem(
+            "varning", "kb_year_incomplete",
+            f"Året {year} är inte komplett: data t.o.m. {ctx.incomplete_until.isoformat()}. Utlån, besök och "
+            "arrangemang gäller bara fram till dess (se Anmärkning); lämna inte in dem till KB som helår.",
+            column="Hela kommunen"))
     return export
 
 
