@@ -18,6 +18,7 @@ from dashboard.auth import CurrentUser, current_user
 from dashboard.data import DataSource
 from dashboard.formatting import fmt_datetime
 from dashboard.i18n import t
+from dashboard.inputs import MAX_NAME_CHARS, BadInput, checked_int, checked_text, checked_view
 from dashboard.meeting import actions_table, tx
 from etl.followup_store import ACTION_STATES, ActionError
 from goals.actions import state_label
@@ -102,9 +103,26 @@ def actions_panel(ds: DataSource, view: state.ViewState, user: CurrentUser | Non
     )
 
 
-def save_action(ds: DataSource, key: dict, pick: str, text: str, owner: str, due: str | None, state_: str,
+def checked_action(ds: DataSource, key: Any, pick: Any, text: Any, owner: Any, due: Any, author: Any) -> dict:
+    """The fields of an action save when they may be stored (the goal, year, period and unit exist,
+    the picked action is a number, the texts are text and not too long); raises
+    :class:`~dashboard.inputs.BadInput` otherwise.  The state and the due date's format are the
+    store's and :func:`save_action`'s to answer, in words."""
+    if not isinstance(key, dict):
+        raise BadInput("åtgärdens nyckel saknas")
+    goal, year, period, unit = checked_view(ds, key.get("goal"), key.get("year"), key.get("period"), key.get("unit"))
+    if due is not None and not isinstance(due, str):
+        raise BadInput("datumet ska vara text (ÅÅÅÅ-MM-DD)")
+    return dict(goal=goal, year=year, period=period, unit=unit, lang="en" if key.get("lang") == "en" else "sv",
+                action_id=None if pick in (None, NEW) else checked_int(pick, "åtgärdens id"),
+                text=checked_text(text, "åtgärden"), owner=checked_text(owner, "ansvarig", MAX_NAME_CHARS),
+                author=checked_text(author, "namnet", MAX_NAME_CHARS), due=due or None)
+
+
+def save_action(ds: DataSource, key: dict, pick: int | str | None, text: str, owner: str, due: str | None, state_: str,
                 author: str) -> tuple[str, bool]:
-    """Save a new action or a new version of the picked one; returns (message, saved?)."""
+    """Save a new action (``pick`` ``None`` or :data:`NEW`) or a new version of action ``pick``;
+    returns (message, saved?)."""
     lang = key.get("lang", "sv")
     try:
         due_date = dt.date.fromisoformat(due) if due else None
@@ -167,13 +185,16 @@ def register(app: Any, ds: DataSource) -> None:
     def save(n: int, pick_value: str, text: str, owner: str, due: str, state_: str, author: str, key: dict):
         if not n:
             return (no_update,) * 4
-        lang = key.get("lang", "sv")
+        lang = key.get("lang", "sv") if isinstance(key, dict) else "sv"
         user = current_user()
         if user is None or not user.can("write_comments"):
             return _x("refused", lang), no_update, no_update, no_update
         if user.via != "local":
             author = user.name
-        message, saved = save_action(ds, key, pick_value, text, owner, due, state_, author)
+        fields = checked_action(ds, key, pick_value, text, owner, due, author)
+        key = {k: fields.pop(k) for k in ("goal", "year", "period", "unit", "lang")}
+        message, saved = save_action(ds, key, fields["action_id"], fields["text"], fields["owner"], fields["due"],
+                                     state_, fields["author"])
         if not saved:
             return message, no_update, no_update, no_update
         actions = ds.actions(key["goal"], key["year"], key["period"], key["unit"])

@@ -46,8 +46,9 @@ def save_values(text: str = "Utlånen ökar.", **key: Any) -> dict[tuple[str, st
             ("comment-loaded", "data"): {"analys": None, "atgarder": None}}  # fmt: skip
 
 
-def save_body(app: Any, values: dict[tuple[str, str], Any]) -> dict[str, Any]:
-    key = next(k for k in app.callback_map if k.strip(".").startswith("comment-status.children"))
+def save_body(app: Any, values: dict[tuple[str, str], Any], output: str = "comment-status.children",
+              changed: str = "comment-save.n_clicks") -> dict[str, Any]:
+    key = next(k for k in app.callback_map if k.strip(".").startswith(output))
     spec = app.callback_map[key]
     outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in key.strip(".").split("...")]
 
@@ -55,7 +56,7 @@ def save_body(app: Any, values: dict[tuple[str, str], Any]) -> dict[str, Any]:
         return {"id": d["id"], "property": d["property"], "value": values.get((d["id"], d["property"]))}
 
     return {"output": key, "outputs": outputs, "inputs": [item(d) for d in spec["inputs"]],
-            "state": [item(d) for d in spec["state"]], "changedPropIds": ["comment-save.n_clicks"]}
+            "state": [item(d) for d in spec["state"]], "changedPropIds": [changed]}
 
 
 def attempt(client: Any, name: str, password: str, addr: str = "10.0.0.1") -> Any:
@@ -201,6 +202,52 @@ def test_a_valid_comment_at_the_length_limit_is_saved(env) -> None:
     assert response.status_code == 200
     saved = ds.comments("lasning", 2025, "T1", "syd")["analys"]
     assert saved.text == "å" * 20_000 and saved.author == "rolf"
+
+
+def action_values(text: str = "Sagostunder på lördagar", pick: Any = "new", **key: Any) -> dict[tuple[str, str], Any]:
+    return {("action-save", "n_clicks"): 1, ("action-pick", "value"): pick, ("action-text", "value"): text,
+            ("action-owner", "value"): "Anna Ek", ("action-due", "value"): "2026-06-30",
+            ("action-state", "value"): "planerad", ("action-author", "value"): "",
+            ("action-key", "data"): {**KEY, **key}}  # fmt: skip
+
+
+def save_action_body(app: Any, values: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    return save_body(app, values, "action-status.children", "action-save.n_clicks")
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    (action_values(goal="finns_inte"), "målet 'finns_inte' finns inte"),
+    (action_values(year=99999), "det finns inga data för år 99999"),
+    (action_values(period="Q9"), "perioden 'Q9' finns inte"),
+    (action_values(unit="ingenstans"), "enheten 'ingenstans' finns inte"),
+    (action_values("x" * 20_001), "åtgärden är för lång (20\u00a0001 tecken, högst 20\u00a0000)"),
+    (action_values(pick="abc"), "åtgärdens id ska vara ett heltal, inte 'abc'"),
+    ({**action_values(), ("action-owner", "value"): "o" * 201}, "ansvarig är för lång (201 tecken, högst 200)"),
+    ({**action_values(), ("action-due", "value"): 20260630}, "datumet ska vara text (ÅÅÅÅ-MM-DD)"),
+    ({**action_values(), ("action-key", "data"): "lasning"}, "åtgärdens nyckel saknas"),
+])  # fmt: skip
+def test_actions_for_what_does_not_exist_are_refused_with_400(env, values: dict, message: str) -> None:
+    app, ds = env["app"], env["ds"]
+    client = login(app, "rolf")
+    response = client.post("/_dash-update-component", json=save_action_body(app, values))
+    assert response.status_code == 400
+    assert response.json["message"] == f"Felaktig förfrågan: {message}."
+    assert ds.store.actions() == []
+
+
+def test_a_valid_action_is_saved_under_the_users_name(env) -> None:
+    app, ds = env["app"], env["ds"]
+    client = login(app, "rolf")
+    values = action_values("å" * 20_000, unit="syd", year="2025", period="T2")
+    response = client.post("/_dash-update-component", json=save_action_body(app, values))
+    assert response.status_code == 200
+    [saved] = ds.store.actions()
+    assert (saved.goal_id, saved.unit_id, saved.year, saved.period) == ("lasning", "syd", 2025, "T2")
+    assert (saved.text, saved.owner, saved.author, str(saved.due)) == ("å" * 20_000, "Anna Ek", "rolf", "2026-06-30")
+    changed = {**action_values("Sagostunder på söndagar", pick=str(saved.action_id)), ("action-state", "value"): "klar"}
+    assert client.post("/_dash-update-component", json=save_action_body(app, changed)).status_code == 200
+    [latest] = ds.store.actions()
+    assert (latest.action_id, latest.text, latest.state) == (saved.action_id, "Sagostunder på söndagar", "klar")
 
 
 # --------------------------------------------------------------------------- headers
