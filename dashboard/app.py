@@ -31,6 +31,7 @@ from dashboard.formatting import fmt_date, month_names
 from dashboard.i18n import LANGS, t
 from dashboard.pages import PAGES, PageInfo, compare, data_page, goal, overview, present, units, upload
 from dashboard.views import find_goal
+from etl.config import ConfigError
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -169,7 +170,10 @@ def create_app(data: DataSource | None = None, *, users_path: Path | str | None 
         State("url", "search"),
     )
     def route(pathname: str | None, search: str | None):
-        return render(ds, pathname or "/", search or "")
+        try:
+            return render(ds, pathname or "/", search or "")
+        except ConfigError as exc:  # a missing or broken YAML file: say which and how, never a bare 500
+            return config_error_page(exc, search or "")
 
     app.clientside_callback(ClientsideFunction("bibplan_a11y", "page"), Output("page-meta-sink", "data"),
                             Input("page-meta", "data"))  # fmt: skip
@@ -255,6 +259,17 @@ def render(ds: DataSource, pathname: str, search: str) -> tuple[Any, Any, str, d
     body = module.layout(ds, view)
     note = unknown_period_note(ds, search, view)
     return header(ds, view, page.path), (html.Div([note, body]) if note else body), shell, title
+
+
+def config_error_page(exc: ConfigError, search: str) -> tuple[Any, Any, str, dict[str, str]]:
+    """Header, body, shell class and meta when the data directory's configuration cannot be read
+    (a fresh install before ``bibplan init``, a YAML mistake): the file, the key and the fix."""
+    view = state.parse(search)
+    head = html.Div(html.Span(t("app_title", view.lang), className="brand"), className="app-header")
+    body = html.Div([html.H1(t("config_error_title", view.lang), className="page-title"),
+                     html.P(t("config_error_help", view.lang)), html.Pre(str(exc), id="config-error")],
+                    className="panel")  # fmt: skip
+    return head, body, "shell", meta(view, f"{t('config_error_title', view.lang)} – {t('app_title', view.lang)}")
 
 
 def unknown_period_note(ds: DataSource, search: str, view: state.ViewState) -> html.Div | None:

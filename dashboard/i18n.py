@@ -10,6 +10,12 @@ LANGS: tuple[str, ...] = ("sv", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"sv": "Biblioteksplanens uppföljning", "en": "Library plan follow-up"},
+    "config_error_title": {"sv": "Konfigurationen behöver rättas", "en": "The configuration needs fixing"},
+    "config_error_help": {
+        "sv": "Appen kan inte läsa datamappens inställningar. Rätta det som står nedan (en ny installation: "
+              "kör bibplan init DATAMAPP) och ladda om sidan.",
+        "en": "The app cannot read the data directory's settings. Fix what is said below (a new install: run "
+              "bibplan init DATA_DIR) and reload the page."},
     "nav_overview": {"sv": "Översikt", "en": "Overview"},
     "nav_goal": {"sv": "Mål", "en": "Goals"},
     "nav_units": {"sv": "Enheter", "en": "Units"},

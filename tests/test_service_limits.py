@@ -337,3 +337,15 @@ def test_malformed_upload_input_gets_400(env) -> None:
     assert response.status_code == 400
     assert response.json["message"] == "Felaktig förfrågan: filerna ska vara en lista av text med ett namn var."
     assert staged_tokens(env) == set()
+
+
+# --------------------------------------------------------------------------- a fresh install
+def test_a_missing_plan_gives_a_page_saying_which_file_and_how(env) -> None:
+    app = env["app"]
+    (env["data"] / "biblioteksplan.yaml").unlink()  # a new install before `bibplan init`
+    client = login(app, "lisa")
+    out = call(client, app, "header.children", {("url", "pathname"): "/", ("url", "search"): ""})
+    page = texts(out)
+    assert "Konfigurationen behöver rättas" in page and "bibplan init" in page
+    assert f"Fel i konfigurationsfilen {env['data'] / 'biblioteksplan.yaml'}:" in page
+    assert "filen finns inte; skapa den" in page
