@@ -215,6 +215,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Nothing to load: fix the errors above and upload the files again.",
     },
     "upload_confirm": {"sv": "Läs in", "en": "Load"},
+    "upload_cancel": {"sv": "Avbryt", "en": "Cancel"},
+    "upload_cancelled": {"sv": "Uppladdningen avbröts; ingenting lästes in och de uppladdade filerna är borttagna.",
+                         "en": "The upload was cancelled; nothing was loaded and the uploaded files are removed."},
     "interrupted_load": {
         "sv": "Laddning {id} (startad {time} av {user}) avbröts innan den var klar. Ingenting från den sparades: "
               "databasen är som före den. Ladda filerna igen.",

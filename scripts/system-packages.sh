@@ -9,6 +9,7 @@
 #   poppler-utils               pdftoppm: PNGs of the rendered report
 #   postgresql                  the store tests against a real PostgreSQL server (initdb, pg_ctl)
 #   nginx                       the reverse-proxy test (deploy/nginx)
+#   openssl                     a throwaway certificate for `nginx -t` of the shipped TLS site
 set -uo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -25,6 +26,7 @@ dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || dpkg -s libreoffice-writer >
 have pdftoppm     || need+=(poppler-utils)
 have_pg           || need+=(postgresql)
 have_nginx        || need+=(nginx)
+have openssl      || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

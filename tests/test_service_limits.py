@@ -322,6 +322,24 @@ def test_a_new_preview_replaces_the_old_staging_and_abandoned_ones_expire(env) -
     assert staged_tokens(env) == {third}  # the abandoned preview was removed, the new one kept
 
 
+def test_cancel_removes_the_staging_and_a_later_confirm_loads_nothing(env) -> None:
+    app, ds = env["app"], env["ds"]
+    client = login(app, "anna")
+    out = upload(client, app, {"utlan_nov.xlsx": xlsx([HEADER, ["2026-11", "Norr", "Bok", "Vuxna", 110, 20]])})
+    token = out["upload-token"]["data"]
+    assert "Avbryt" in texts(out) and staged_tokens(env) == {token}
+    key = next(k.strip(".") for k, spec in app.callback_map.items()
+               if [i["id"] for i in spec["inputs"]] == ["upload-cancel"])  # fmt: skip
+    cancelled = call(client, app, key, {("upload-cancel", "n_clicks"): 1, ("upload-token", "data"): token})
+    assert cancelled["upload-token"]["data"] is None
+    assert "Uppladdningen avbröts; ingenting lästes in" in texts(cancelled)
+    assert staged_tokens(env) == set()
+    stale = call(client, app, "upload-result.children", {("upload-confirm", "n_clicks"): 1,
+                                                          ("upload-token", "data"): token})  # a second tab
+    assert "Uppladdningen finns inte längre (den kan redan vara inläst eller borttagen)." in texts(stale)
+    assert ds.store.loads()["id"].tolist() == [1]  # only the tiny data set's load
+
+
 def test_malformed_upload_input_gets_400(env) -> None:
     app = env["app"]
     client = login(app, "anna")

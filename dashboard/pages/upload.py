@@ -102,8 +102,10 @@ def preview_block(ds: DataSource, preview: Preview, lang: str) -> tuple[html.Div
     if (preview.loadable and loads) or len(question):
         parts.append(dbc.Checklist(id="upload-replace", value=[], style=None if len(question) else {"display": "none"},
                                    options=[{"label": t("upload_replace_anyway", lang), "value": "replace"}]))
-        parts.append(html.Button(t("upload_confirm", lang), id="upload-confirm", n_clicks=0,
-                                 className="btn btn-primary"))  # fmt: skip
+        parts.append(html.Div([html.Button(t("upload_confirm", lang), id="upload-confirm", n_clicks=0,
+                                           className="btn btn-primary"),
+                               html.Button(t("upload_cancel", lang), id="upload-cancel", n_clicks=0,
+                                           className="btn btn-outline-secondary ms-2")]))  # fmt: skip
     else:
         errors = any(p.severity == "fel" for o in items if o.state == "refused" for p in o.problems)
         if errors:  # the advice to fix errors only where there are errors (not for a duplicate)
@@ -277,6 +279,25 @@ def register(app: Any, ds: DataSource) -> None:
         ds.refresh(force=True)
         result, text = load_result(ds, report, lang)
         return result, "", history_table(ds, lang), None, text, data_until_text(ds, lang), None
+
+    @app.callback(
+        Output("upload-preview", "children", allow_duplicate=True),
+        Output("upload-token", "data", allow_duplicate=True),
+        Output("upload-announce", "children", allow_duplicate=True),
+        Output("upload-files", "contents", allow_duplicate=True),
+        Input("upload-cancel", "n_clicks"),
+        State("upload-token", "data"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def cancel(n: int, token: str | None, search: str | None):
+        """Avbryt: nothing is loaded and the staged files are removed at once."""
+        lang = state.parse(search).lang
+        if not n or not permitted("upload"):
+            return (no_update,) * 4
+        discard_staged(token if isinstance(token, str) else None, data_dir())
+        text = t("upload_cancelled", lang)
+        return html.P(text, id="upload-cancelled", className="text-muted"), None, text, None
 
     @app.callback(
         Output("undo-confirm", "displayed"),
