@@ -187,6 +187,9 @@ class Source(_Model):
     #: Month names of another language, read through babel's locale data (``de`` reads "März");
     #: Swedish and English names are always read.
     locale: str | None = None
+    #: benchmark only: variables whose values are text, kept as text (``value_text``), e.g. SKR's
+    #: municipality group ``[KGRP]`` ("A2 Större stad") for ``group_variable`` in the plan.
+    text_variables: list[str] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -222,6 +225,12 @@ class Source(_Model):
     def bounds(self) -> dict[str, float]:
         """Largest plausible value per count field: the defaults with this source's plausible_max."""
         return {**PLAUSIBLE_MAX.get(self.kind, {}), **self.plausible_max}
+
+    @model_validator(mode="after")
+    def _text_variables_are_benchmark(self) -> "Source":
+        if self.text_variables and self.kind != "benchmark":
+            raise ValueError("text_variables gäller bara kind: benchmark; ta bort det eller ändra kind")
+        return self
 
     @model_validator(mode="after")
     def _transactions_are_loans(self) -> "Source":

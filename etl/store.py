@@ -185,8 +185,14 @@ def _v6(conn: Connection) -> None:
             conn.execute(table.update().where(start == first, table.c.period_end.is_(None)).values(period_end=end))
 
 
+def _benchmark_text(conn: Connection) -> None:
+    """Benchmark values that are text (``benchmark.value_text``: a municipality group)."""
+    if "value_text" not in {c["name"] for c in sa.inspect(conn).get_columns("benchmark")}:
+        conn.execute(sa.text('ALTER TABLE "benchmark" ADD COLUMN value_text TEXT'))
+
+
 #: Ordered schema migrations; version = position + 1.  Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _benchmark_text]
 
 #: ``Store.status()``'s unit for warnings about a file as a whole (no unit named).
 FILE_LEVEL = "(hela filen)"

@@ -107,6 +107,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "label": "str",  # the publisher's label of the variable, as in the file
         "gender": "category",  # T (totalt), K (kvinnor), M (män)
         "value": "float64",
+        "value_text": "str",  # a text value (text_variables: a municipality group); value is NaN then
     },
 }
 

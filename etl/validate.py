@@ -62,6 +62,8 @@ def validate(kind: str, df: pd.DataFrame, *, file: str = "", sheet: str = "",
     today = today or dt.date.today()
     for col in REQUIRED[kind]:
         missing = df[col].isna().to_numpy() & v.fresh
+        if kind == "benchmark" and col == "value" and "value_text" in df:  # a text value (a group) is a value
+            missing &= df["value_text"].isna().to_numpy()
         v.report(missing, "missing_value", col, f"{FIELD_LABELS_SV.get(col, col).capitalize()} saknas; "
                  "fyll i värdet.")
     for col in NON_NEGATIVE[kind]:

@@ -80,7 +80,11 @@ def group_members(cmp: Comparison, bm: pd.DataFrame, year: int) -> list[str]:
     m = _municipal(bm)
     m = m[(m["year"] == year) & (m["gender"].astype(str) == "T")]
     var = cmp.group_variable or cmp.population_variable
-    vals = m[m["variable"].astype(str) == var].set_index(m["area_code"].astype(str)[m["variable"].astype(str) == var])["value"]
+    rows = m[m["variable"].astype(str) == var]
+    vals = rows.set_index(rows["area_code"].astype(str))["value"]
+    if cmp.group_variable is not None and "value_text" in rows and rows["value_text"].notna().any():
+        vals = rows.set_index(rows["area_code"].astype(str))["value_text"].astype(object)  # "A2 Större stad"
+    vals = vals.dropna()
     if home not in vals.index:
         return []
     mine = vals[home]
@@ -180,6 +184,10 @@ def shown_year(table: pd.DataFrame, upto: int | None = None) -> int | None:
     return int(t["year"].max()) if len(t) else None
 
 
+def _fmt_group(v: float) -> str:
+    return str(int(v)) if pd.notna(v) and float(v).is_integer() else str(v)
+
+
 def _fmt_int(v: float, lang: str) -> str:
     whole = int(decimal.Decimal(repr(v)).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
     return format_decimal(whole, format="#,##0", locale="sv_SE" if lang == "sv" else "en_GB")
@@ -202,6 +210,13 @@ def group_sentence(plan, tables, year: int | None = None, lang: str = "sv") -> s
     members = sorted(names.get(c, c) for c in group_members(cmp, bm, year))
     home = names.get(cmp.home_code, cmp.home_code)
     rule = ""
+    if cmp.group_variable is not None:
+        m = _municipal(bm)
+        mine = m[(m["year"] == year) & (m["gender"].astype(str) == "T") & (m["variable"].astype(str) == cmp.group_variable)
+                 & (m["area_code"].astype(str) == cmp.home_code)]
+        if len(mine):
+            text = mine["value_text"].iloc[0] if "value_text" in mine else None
+            rule = f", {cmp.group_variable} {text if isinstance(text, str) and text else _fmt_group(mine['value'].iloc[0])}"
     if cmp.population_variable is not None:
         m = _municipal(bm)
         pop = m[(m["year"] == year) & (m["gender"].astype(str) == "T") & (m["variable"].astype(str) == cmp.population_variable)

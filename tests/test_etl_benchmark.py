@@ -218,3 +218,57 @@ def test_every_missing_column_is_named(data_dir, write_csv, tmp_path: Path) -> N
     assert len(missing) == 1
     assert "'KPI' (variable)" in missing[0].message and "'Kön' (gender)" in missing[0].message
     assert missing[0].column == "KPI, Kön"
+
+
+def test_text_group_variable_is_kept_and_groups_by_equal_text(data_dir, write_csv, tmp_path: Path) -> None:
+    """SKR's kommungrupp is text ("A2 Större stad"): declared in ``text_variables`` it is stored as
+    text, and ``group_variable`` groups the municipalities with the same text.  Undeclared, the
+    text is an error saying which setting keeps it."""
+    from goals.compare import Comparison, group_members, group_sentence
+
+    rows = [["KPI", "Kommun-id", "Kommun", "År", "Värde"],
+            ["KGRP", "0380", "Uppsala", 2025, "A2 Större stad"], ["KGRP", "0580", "Linköping", 2025, "A2 Större stad"],
+            ["KGRP", "1281", "Lund", 2025, "A2 Större stad"], ["KGRP", "2180", "Gävle", 2025, "B3 Mindre stad"],
+            ["N09801", "0380", "Uppsala", 2025, "6,8"], ["N09801", "0580", "Linköping", 2025, "5,5"]]
+    d = data_dir(KB_SOURCES)
+    write_csv(d / "kolada_g.csv", rows, delimiter=";")
+    refused = load_dir(d, Store(f"sqlite:///{tmp_path / 'r.sqlite'}"))
+    errors = [p for p in refused.problems if p.is_error]
+    assert {p.code for p in errors} == {"text_in_number"} and {p.row for p in errors} == {2, 3, 4, 5}
+    assert "text_variables: [KGRP]" in errors[0].message
+    d = data_dir(KB_SOURCES.replace("    layout: long\n", "    layout: long\n    text_variables: [KGRP]\n"))
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    report = load_dir(d, store)
+    assert not report.has_errors, [p.message for p in report.problems]
+    bm = store.read_tables().benchmark
+    grp = bm[bm["variable"].astype(str) == "KGRP"].set_index("area_code")
+    assert dict(grp["value_text"]) == {"0380": "A2 Större stad", "0580": "A2 Större stad", "1281": "A2 Större stad",
+                                       "2180": "B3 Mindre stad"}
+    assert grp["value"].isna().all()
+    loans = bm[bm["variable"].astype(str) == "N09801"]
+    assert loans["value"].tolist() == [6.8, 5.5] and loans["value_text"].isna().all()
+    cmp = Comparison(home="0380", group_variable="KGRP", indicators={})
+    assert group_members(cmp, bm, 2025) == ["0580", "1281"]  # Gävle is B3
+
+    class _Plan:
+        comparison = Comparison(home="0380", name="Samma kommungrupp", group_variable="KGRP", indicators={})
+
+    class _Tables:
+        benchmark = bm
+
+    assert group_sentence(_Plan(), _Tables(), 2025) == (
+        "Samma kommungrupp (2025, KGRP A2 Större stad): Uppsala jämförs med Linköping, Lund.")
+
+
+def test_text_variable_in_a_wide_file(data_dir, write_xlsx, tmp_path: Path) -> None:
+    d = data_dir(KB_SOURCES.replace("    constants: {year: 2012}\n", "    constants: {year: 2012}\n    text_variables: [Grp]\n")
+                 .replace('pattern: "Folk*.xlsx"', 'pattern: "Folk*.xlsx"\n    sheet: 0'))
+    write_xlsx(d / "Folk_x.xlsx", [["Folk1", "Folk2", "Grp", "Folk146"], ["Namn", "Kod", "Kommungrupp", "Besök"],
+                                   ["Botkyrka", "0127", "A3 Förort", 1000], ["Karlstad", 1780, "B4 Stad", 2000]])
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    assert not load_dir(d, store).has_errors
+    bm = store.read_tables().benchmark
+    got = {(r.area_code, str(r.variable)): (r.value_text if isinstance(r.value_text, str) else r.value)
+           for r in bm.itertuples()}
+    assert got == {("0127", "Grp"): "A3 Förort", ("1780", "Grp"): "B4 Stad", ("0127", "Folk146"): 1000.0,
+                   ("1780", "Folk146"): 2000.0}

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from etl.pipeline import load_dir
-from etl.store import MIGRATIONS, Store, UndoError
+from etl.store import MIGRATIONS, Store, UndoError, _benchmark_text
 from etl.tables import COLUMNS
 
 SOURCES = """\
@@ -170,7 +170,7 @@ def test_version_1_store_is_upgraded_in_place(tmp_path):
             conn.execute(sa.text(f'ALTER TABLE "{kind}" DROP COLUMN replaced_by'))
         conn.execute(sa.text("DELETE FROM schema_version WHERE version > 1"))
     upgraded = Store(url)
-    assert upgraded.schema_version() == len(MIGRATIONS) == 6
+    assert upgraded.schema_version() == len(MIGRATIONS) == 7
     with upgraded.engine.connect() as conn:
         assert "replaced_by" in {c["name"] for c in sa.inspect(conn).get_columns("loans")}
     assert upgraded.read_tables().loans.empty
@@ -204,3 +204,16 @@ def test_status_counts_warnings_per_unit_and_file_level_warnings_once(data_dir, 
         conn.execute(sa.text("UPDATE problems SET unit_id = NULL"))
     legacy = store.status()
     assert legacy.loc[legacy["kind"] == "visits", "warnings"].tolist() == [0, 0, 3]
+
+
+def test_a_store_without_benchmark_text_gets_the_column(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = Store(url)
+    with store.engine.begin() as conn:  # a store from before benchmark text values
+        conn.execute(sa.text('ALTER TABLE "benchmark" DROP COLUMN value_text'))
+        conn.execute(sa.text(f"DELETE FROM schema_version WHERE version = {MIGRATIONS.index(_benchmark_text) + 1}"))
+    upgraded = Store(url)
+    assert upgraded.schema_version() == len(MIGRATIONS)
+    with upgraded.engine.connect() as conn:
+        assert "value_text" in {c["name"] for c in sa.inspect(conn).get_columns("benchmark")}
+    assert list(upgraded.read_tables().benchmark.columns)[-1] == "value_text"

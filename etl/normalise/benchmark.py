@@ -95,7 +95,7 @@ def _find(sheet: RawSheet, source: Source, fld: str) -> int | None:
 
 
 def _bad_values(probs: _Problems, col: NumberColumn, cells: np.ndarray, present: np.ndarray, rows: np.ndarray,
-                column: str) -> None:
+                column: str, variables: np.ndarray | None = None) -> None:
     """Errors for the value cells that are not one number: a number that reads two ways ("1,234": the
     source's decimal and thousands settings decide), and text ("ca 6"), each naming its cell."""
     ambiguous = [j for j in np.flatnonzero(present & (col.reason == NUM_AMBIGUOUS))]
@@ -109,8 +109,11 @@ def _bad_values(probs: _Problems, col: NumberColumn, cells: np.ndarray, present:
             probs.failed.add(int(rows[k]))
     bad = np.flatnonzero(present & (col.reason != NUM_OK) & (col.reason != NUM_AMBIGUOUS))
     for j in bad[:20]:
+        var = column if variables is None else str(variables[j]).strip()
         probs.add("fel", "text_in_number", f"Cellen ska innehålla ett tal men innehåller {str(cells[j]).strip()!r}. "
-                  "Skriv talet (t.ex. 6,1), lämna cellen tom om värdet saknas, eller rätta filen.", rows[j], column, cells[j])
+                  "Skriv talet (t.ex. 6,1), lämna cellen tom om värdet saknas, eller rätta filen. Är variabeln "
+                  f"text (t.ex. en kommungrupp), ange text_variables: [{var}] för källan i sources.yaml.",
+                  rows[j], column, cells[j])
     if len(bad) > 20:
         probs.add("fel", "text_in_number", f"{len(bad) - 20} celler till i kolumnen innehåller text i stället för tal.",
                   None, column)
@@ -173,6 +176,7 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
         "area_type": [a[1] if a else "" for a in areas],
         "area_name": ["" if is_blank(v) else str(v).strip() for v in names], "source_row": rows,
     })[keep]
+    texts = set(source.text_variables)
     if source.layout == "wide":
         used = {i for i in cols.values() if i is not None}
         text_cols = []
@@ -183,6 +187,11 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
             present = ~np.array([is_blank(v) for v in vals], dtype=bool)
             if not present.any():
                 continue
+            parts = [str(p).strip() for p in sheet.header_parts[i] if str(p).strip()]
+            if texts & set(parts):  # a declared text variable (a municipality group): kept as text
+                frames.append(base[present].assign(variable=parts[0], label=parts[-1], gender="T", value=np.nan,
+                                                   value_text=[str(v).strip() for v in vals[present]]))
+                continue
             col = read_numbers(vals, source.number_style)
             marks = np.array([isinstance(v, str) and v.strip() in NO_VALUE for v in vals], dtype=bool)
             if (col.bad & ~marks)[present & ~marks].all() and not col.readings:
@@ -191,7 +200,6 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
             present &= ~marks
             _bad_values(probs, col, vals, present, base["source_row"].to_numpy(), sheet.names[i])
             parsed, ok = col.values, present & ~col.bad
-            parts = [str(p).strip() for p in sheet.header_parts[i] if str(p).strip()]
             frames.append(base[ok].assign(variable=parts[0], label=parts[-1], gender="T", value=parsed[ok]))
         if text_cols:
             probs.add("varning", "benchmark_text_columns", f"{len(text_cols)} kolumner med bara text lästes inte "
@@ -199,10 +207,14 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
     else:
         var = column("variable")[keep]
         cells = column("value")[keep]
+        is_text = np.array([not is_blank(v) and str(v).strip() in texts for v in var], dtype=bool)
         col = read_numbers(cells, source.number_style)
         blank = np.array([is_blank(v) or (isinstance(v, str) and v.strip() in NO_VALUE) for v in cells], dtype=bool)
-        _bad_values(probs, col, cells, ~blank, base["source_row"].to_numpy(), sheet.names[cols["value"]])
-        vals, bad = col.values, col.bad
+        _bad_values(probs, col, cells, ~blank & ~is_text, base["source_row"].to_numpy(), sheet.names[cols["value"]], var)
+        vals, bad = col.values, col.bad & ~is_text
+        vals = np.where(is_text, np.nan, vals)
+        text_vals = np.array([str(v).strip() if t and not b else None for v, t, b in zip(cells, is_text, blank)],
+                             dtype=object)
         gender_raw = column("gender")[keep] if cols["gender"] is not None else np.full(len(base), "T", dtype=object)
         gender = np.array([GENDERS.get(norm(str(g)), None) if not is_blank(g) else "T" for g in gender_raw], dtype=object)
         for j in np.flatnonzero(pd.isna(gender))[:20]:
@@ -212,7 +224,7 @@ def normalise_benchmark(sheet: RawSheet, source: Source) -> tuple[pd.DataFrame, 
         ok = ~bad & ~blank & ~pd.isna(gender) & np.array([not is_blank(v) for v in var], dtype=bool)
         frames.append(base[ok].assign(variable=[str(v).strip() for v in var[ok]],
                                       label=["" if is_blank(v) else str(v) for v in labels[ok]],
-                                      gender=gender[ok], value=vals[ok]))
+                                      gender=gender[ok], value=vals[ok], value_text=text_vals[ok]))
     out = pd.concat(frames, ignore_index=True) if frames else empty("benchmark")
     if len(out):
         dup = out.duplicated(["year", "area_code", "variable", "gender"], keep=False).to_numpy()
