@@ -141,7 +141,12 @@ def test_opening_hours_of_the_main_library(sheet: pd.DataFrame) -> None:
     assert _row(sheet, "Open103")[main_lib] == 4 * 10 + 8 + 5 + 4
     assert _row(sheet, "Open105")[main_lib] == 5 * 2
     assert _row(sheet, "Open106")[main_lib] == 4 * 2 + 5 + 4
-    assert _row(sheet, "Open101")[main_lib] == 365
+    # open every day of the week, but not on 2025's holidays and eves: 1 and 6 Jan, 18–21 Apr (Easter),
+    # 1 May, 29 May (Ascension), 6 Jun, 8 Jun (Pentecost), 20–21 Jun (midsummer), 1 Nov, 24–26 and 31 Dec
+    holidays_2025 = 2 + 4 + 1 + 1 + 1 + 1 + 2 + 1 + 4
+    assert holidays_2025 == 17
+    assert _row(sheet, "Open101")[main_lib] == 365 - holidays_2025
+    assert "17 helgdagar och aftnar" in _row(sheet, "Open101")["Anmärkning"]
     assert _empty(_row(sheet, "Open103")["Gottsunda"])  # 1xx is the main library only
     assert _empty(_row(sheet, "Open203")[main_lib])
 

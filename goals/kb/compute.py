@@ -262,8 +262,9 @@ def _opening(ctx: _Context, c: Compute, unit_ids: list[str]) -> tuple[dict[str, 
     """Opening hours from the weekly schedules: days open, hours in a normal week, hours in the year.
 
     A schedule holds from its ``valid_from`` until the unit's next one.  The normal week is the
-    schedule in force on the most days of the year.  Holidays and temporary closures are not taken
-    out (the schedule is all the data holds): said in the caveat.
+    schedule in force on the most days of the year.  Public holidays and the eves libraries close on
+    (``etl.schedule.swedish_holidays``) are taken out of days open and yearly hours; temporary
+    closures are not (the schedule is all the data holds): said in the caveat.
     """
     year = ctx.year
     oh = ctx.tables.opening_hours
@@ -273,6 +274,10 @@ def _opening(ctx: _Context, c: Compute, unit_ids: list[str]) -> tuple[dict[str, 
         oh = opening_frame(ctx.tables)
     days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
     weekday = days.day_of_week.to_numpy() + 1
+    from etl.schedule import swedish_holidays
+
+    # the days libraries are normally closed (röda dagar, påsk-, midsommar-, jul- and nyårsafton)
+    workday = ~days.isin(pd.DatetimeIndex(swedish_holidays([year])))
     out: dict[str, KbValue] = {}
     used_rows = 0
     for u in unit_ids:
@@ -293,16 +298,17 @@ def _opening(ctx: _Context, c: Compute, unit_ids: list[str]) -> tuple[dict[str, 
         svix = np.searchsorted(starts, sel["valid_from"].to_numpy(dtype="datetime64[D]"))
         np.add.at(hours, (svix, sel["weekday"].to_numpy(dtype=int)), sel[column].to_numpy(dtype=float))
         ok = version >= 0
-        day_hours = np.where(ok, hours[np.clip(version, 0, None), weekday], 0.0)
+        day_hours = np.where(ok & workday, hours[np.clip(version, 0, None), weekday], 0.0)
         notes = []
         in_year = np.unique(version[ok])
         if c.measure == "days_open":
-            value = float((np.where(ok, any_hours[np.clip(version, 0, None), weekday], 0.0) > 0).sum())
-            notes.append("dagar med öppet enligt schemat (bemannat eller meröppet); helgdagar och tillfälliga "
-                         "stängningar är inte borträknade")
+            value = float((np.where(ok & workday, any_hours[np.clip(version, 0, None), weekday], 0.0) > 0).sum())
+            notes.append(f"dagar med öppet enligt schemat (bemannat eller meröppet) utom {int((~workday).sum())} "
+                         "helgdagar och aftnar då biblioteken normalt är stängda; tillfälliga stängningar är inte "
+                         "borträknade")
         elif c.measure == "hours_year":
             value = float(day_hours.sum())
-            notes.append("enligt schemat; helgdagar och tillfälliga stängningar är inte borträknade")
+            notes.append("enligt schemat utom helgdagar och aftnar; tillfälliga stängningar är inte borträknade")
         else:
             counts = np.bincount(version[ok], minlength=len(starts))
             normal = int(np.argmax(counts))
