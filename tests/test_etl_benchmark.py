@@ -272,3 +272,37 @@ def test_text_variable_in_a_wide_file(data_dir, write_xlsx, tmp_path: Path) -> N
            for r in bm.itertuples()}
     assert got == {("0127", "Grp"): "A3 Förort", ("1780", "Grp"): "B4 Stad", ("0127", "Folk146"): 1000.0,
                    ("1780", "Folk146"): 2000.0}
+
+
+def test_a_benchmark_only_folder_needs_no_units_yaml(tmp_path: Path, write_csv) -> None:
+    """Published statistics have no library units: a folder with only benchmark sources loads without
+    units.yaml, and the unit register already stored is kept as it was."""
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from etl.pipeline import missing_config
+    from tests.conftest import UNITS_YAML
+
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    with_units = tmp_path / "first"
+    with_units.mkdir()
+    (with_units / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
+    (with_units / "sources.yaml").write_text(KB_SOURCES, encoding="utf-8")
+    assert not load_dir(with_units, store).has_errors
+    units_before = store.read_tables().units["unit_id"].astype(str).tolist()
+    assert units_before  # the test register
+    d = tmp_path / "kolada"
+    d.mkdir()
+    (d / "sources.yaml").write_text(KB_SOURCES, encoding="utf-8")
+    write_csv(d / "kolada_a.csv", [["KPI", "Kommun-id", "År", "Värde"], ["N09801", "0380", 2025, "6,8"]], delimiter=";")
+    assert missing_config(d) == []
+    res = CliRunner().invoke(main, ["check", str(d), "--no-store"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert not load_dir(d, store).has_errors
+    tables = store.read_tables()
+    assert tables.benchmark["value"].tolist() == [6.8]
+    assert tables.units["unit_id"].astype(str).tolist() == units_before
+    # a folder with other kinds still needs units.yaml
+    (d / "sources.yaml").write_text(KB_SOURCES + "  - id: besok\n    kind: visits\n    pattern: \"besok*.csv\"\n",
+                                    encoding="utf-8")
+    assert missing_config(d) == ["units.yaml"]

@@ -36,12 +36,24 @@ class Config:
     dir: Path
     units: UnitsFile
     sources: SourcesFile
+    #: False: the folder has no ``units.yaml`` (only benchmark sources need none); the stored unit
+    #: register is then left as it is.
+    has_units: bool = True
+
+
+def benchmark_only(sources: SourcesFile) -> bool:
+    """Every source is ``kind: benchmark`` (published statistics need no unit register)."""
+    return bool(sources.sources) and all(s.kind == "benchmark" for s in sources.sources)
 
 
 def load_config(directory: Path) -> Config:
-    """``units.yaml`` and ``sources.yaml`` of a data directory (raises ConfigError)."""
+    """``units.yaml`` and ``sources.yaml`` of a data directory (raises ConfigError); a folder whose
+    sources are all benchmark data may leave out ``units.yaml``."""
     directory = Path(directory)
-    return Config(directory, load_units(directory / "units.yaml"), load_sources(directory / "sources.yaml"))
+    sources = load_sources(directory / "sources.yaml")
+    if not (directory / "units.yaml").is_file() and benchmark_only(sources):
+        return Config(directory, UnitsFile(units=[]), sources, has_units=False)
+    return Config(directory, load_units(directory / "units.yaml"), sources)
 
 
 @dataclass

@@ -77,7 +77,18 @@ def config_dir_for(paths: Iterable[Path | str], default: Path | None = None) -> 
 
 def missing_config(directory: Path) -> list[str]:
     """The config files a data directory lacks (``units.yaml``, ``sources.yaml``), in that order."""
-    return [name for name in ("units.yaml", "sources.yaml") if not (Path(directory) / name).is_file()]
+    directory = Path(directory)
+    lacking = [name for name in ("units.yaml", "sources.yaml") if not (directory / name).is_file()]
+    if lacking == ["units.yaml"]:  # a folder of benchmark data only needs no unit register
+        from etl.config import ConfigError, load_sources
+        from etl.pipeline.check import benchmark_only
+
+        try:
+            if benchmark_only(load_sources(directory / "sources.yaml")):
+                return []
+        except ConfigError:
+            pass  # the broken sources.yaml is reported when it is read
+    return lacking
 
 
 def path_items(paths: Iterable[Path | str]) -> list[Item]:
@@ -144,7 +155,8 @@ def load_items(items: list[Item], config: Config, store: Store, *, user: str | N
         checked = _check_items(items, config, base_dir=base_dir, existing=existing, stored_state=store.file_state,
                                progress=progress, replace=replace)
         with store.transaction() as conn:
-            store.set_units(units_frame(config.units), conn=conn)
+            if config.has_units:
+                store.set_units(units_frame(config.units), conn=conn)
             for res in checked.files:
                 _store_file(store, conn, load_id, res, report)
             store.finish_load(load_id, conn=conn)
