@@ -34,6 +34,11 @@ from dashboard.views import find_goal
 from etl.config import ConfigError
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+#: The cheap endpoint an open page polls for the data version (see :func:`create_app`).
+VERSION_PATH = "/_bibplan/version"
+#: How often an open page asks (ms): a new load shows within this plus the server's check interval.
+VERSION_POLL_MS = 3000
+UPLOAD_PATH = next(p.path for p in PAGES if p.name == "upload")
 
 PERIOD_LABELS: dict[str, tuple[str, str]] = {
     "T1": ("T1 (jan–apr)", "T1 (Jan–Apr)"),
@@ -152,6 +157,9 @@ def create_app(data: DataSource | None = None, *, users_path: Path | str | None 
             dcc.Store(id="author-store", storage_type="local"),
             dcc.Store(id="page-meta"),
             dcc.Store(id="page-meta-sink"),
+            dcc.Interval(id="version-poll", interval=VERSION_POLL_MS),
+            dcc.Store(id="version-seen"),
+            dcc.Store(id="version-new"),
             html.Div(id="header"),
             html.Main(id="page", className="page", tabIndex="-1"),
         ],
@@ -161,19 +169,52 @@ def create_app(data: DataSource | None = None, *, users_path: Path | str | None 
     _serve_lang(app)
     init_dash_auth(app, users_path, host=host)
 
+    @app.server.route(VERSION_PATH)
+    def data_version():  # cheap: a small query at most every few seconds, no rendering
+        return {"version": ds.version_token()}
+
+    # An open page polls the data version and renders itself again when a load, an undo or a plan
+    # edit changed it; not while text is being typed (a comment or an action not yet saved).
+    app.clientside_callback(
+        f"""async function(n, seen) {{
+            const no = window.dash_clientside.no_update;
+            if (seen === undefined || seen === null) {{ return no; }}
+            const typing = Array.from(document.querySelectorAll("textarea, input[type=text]"))
+                .some(el => el === document.activeElement || el.value !== el.defaultValue);
+            if (typing) {{ return no; }}
+            try {{
+                const r = await fetch("{VERSION_PATH}", {{cache: "no-store", credentials: "same-origin"}});
+                if (!r.ok) {{ return no; }}
+                const v = (await r.json()).version;
+                return v !== seen ? v : no;
+            }} catch (e) {{ return no; }}
+        }}""",
+        Output("version-new", "data"),
+        Input("version-poll", "n_intervals"),
+        State("version-seen", "data"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("header", "children"),
         Output("page", "children"),
         Output("shell", "className"),
         Output("page-meta", "data"),
+        Output("version-seen", "data"),
         Input("url", "pathname"),
+        Input("version-new", "data"),
         State("url", "search"),
     )
-    def route(pathname: str | None, search: str | None):
+    def route(pathname: str | None, _new_version: str | None, search: str | None):
         try:
-            return render(ds, pathname or "/", search or "")
+            out = render(ds, pathname or "/", search or "")
         except ConfigError as exc:  # a missing or broken YAML file: say which and how, never a bare 500
-            return config_error_page(exc, search or "")
+            return (*config_error_page(exc, search or ""), no_update)
+        if ctx.triggered_id == "version-new" and (pathname or "").rstrip("/") == UPLOAD_PATH:
+            # The upload page shows a load's result itself (and another tab's load in its history on
+            # the next visit): a new version renders the header only, never over a preview or result.
+            out = (out[0], no_update, no_update, no_update)
+        return (*out, ds.version_token())
 
     app.clientside_callback(ClientsideFunction("bibplan_a11y", "page"), Output("page-meta-sink", "data"),
                             Input("page-meta", "data"))  # fmt: skip

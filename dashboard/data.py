@@ -71,6 +71,11 @@ class DataSource:
     def version(self) -> int:
         return self.refresh()
 
+    def version_token(self) -> str:
+        """What an open page compares to learn of a new load or an edited plan."""
+        self.refresh()
+        return f"{self._version}.{self._plan_mtime}"
+
     def tables(self) -> Tables:
         self.refresh()
         assert self._tables is not None

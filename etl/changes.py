@@ -168,9 +168,9 @@ def by_period(kind: str, rows: pd.DataFrame) -> pd.DataFrame:
 def brought(kind: str, new: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``new`` in the unit-months (years) a load of it changes: a new month, a corrected
     one.  A re-export that repeats three stored years brings only its new month, so the anomaly
-    warnings are about that month and not about years already checked (issue 18).  Kinds without a
-    month or year grain (opening hours) come back whole."""
-    if kind not in TOTAL_COLUMNS or kind == "opening_hours" or new.empty or stored.empty:
+    warnings are about that month and not about years already checked (issue 18).  Other kinds
+    (opening hours, survey, population, benchmark) come back whole."""
+    if kind not in ("loans", "visits", "events") or new.empty or stored.empty:
         return new
     rows = compare(kind, new, stored)
     changed = rows[rows["status"] != "oforandrad"]

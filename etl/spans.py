@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from babel.dates import get_month_names
 
-MONTHS_SHORT_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+#: ``jan``, ``feb``, ``mars`` … ``dec``: babel's abbreviated Swedish names without the period, the
+#: one way a month is printed everywhere (``nov 2026``; dashboard.formatting.fmt_month alike).
+MONTHS_SHORT_SV = tuple(str(get_month_names("abbreviated", locale="sv_SE")[i]).rstrip(".") for i in range(1, 13))
 
 
 def _joined(parts: list[str], limit: int) -> str:

@@ -1,6 +1,6 @@
 """Issue 18 in the browser: the statistics coordinator's monthly upload on the bundled sample, by
 keyboard where a person would use it: a new month, the same file again, a corrected month, and the
-undo dialog of a load that replaced another (a file with errors: test_issue6_browser).  Expected
+undo of a load that replaced another, in and out of order, and a file with a bad cell.  Expected
 counts and totals are worked out here: the sample's door counters count in and out, so a day's
 visits are (in + out) / 2."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -83,12 +84,39 @@ def test_the_monthly_upload_by_keyboard(dash_duo: Any, sample_ds: DataSource, tm
     click(dash_duo, "#upload-confirm")
     dash_duo.wait_for_contains_text("#upload-done", "0 nya rader, 1 ersatta, 1 oförändrade", timeout=90)
 
-    # 4. undo: load 2 is replaced in part by load 3, so only load 3 offers Ångra, and its dialog
-    #    says what goes and what comes back
+    # 4. a file with a bad cell: "stängt" is one error (text, not a number) and nothing else about
+    #    that cell (no "tom cell ... sparas som saknad": nothing is saved); the advice fits the case
+    bad = visits_file(tmp_path / "besok_inut_2026-11_fel.xlsx",
+                      [["2026-11-04", "Gottsunda", 410, 410], ["2026-11-05", "Gottsunda", "stängt", 300]])
+    upload(dash_duo, bad)
+    dash_duo.wait_for_contains_text("#upload-files-summary", "Vägras: 1 fel", timeout=60)
+    assert text(dash_duo, "#upload-summary") == "Inget läses in. 1 fil vägras (se nedan varför)."
+    assert text(dash_duo, "#upload-nothing") == "Inget att läsa in: rätta felen ovan och ladda upp filerna igen."
+    problems = [" | ".join(c.get_attribute("textContent") for c in tr.find_elements("css selector", "td"))
+                for tr in dash_duo.find_elements("#upload-problems-0 tbody tr")]
+    assert [p for p in problems if "3" in p.split(" | ")[2]] == [  # Excel row 3: the header is row 1
+        "fel | Besök | 3 | In | stängt | Cellen ska innehålla ett tal men innehåller text. Skriv talet "
+        "(t.ex. 1 234) eller lämna cellen tom om värdet saknas."]
+    assert not dash_duo.find_elements("#upload-confirm")
+
+    # 5. undo out of order is not offered: load 2 is replaced in part by load 3, so only load 3
+    #    offers Ångra, and its dialog says what goes and what comes back
     dash_duo.wait_for_contains_text("#load-row-2", "Ångra inläsning 3 först", timeout=20)
     assert not dash_duo.find_elements("#load-row-2 button")
     click(dash_duo, "#load-row-3 button")
     alert = WebDriverWait(dash_duo.driver, 10).until(expected_conditions.alert_is_present())
     assert "Besök Gottsunda nov 2026: 880 → 780 (2 rader tas bort, 2 kommer tillbaka)" in alert.text
-    alert.dismiss()  # undoing, in and out of order, is exercised in test_issue6_browser / test_issue6_app
+    alert.accept()
+    # load 3 stored the file's two rows: they go, load 2's two rows come back (780 again)
+    dash_duo.wait_for_text_to_equal("#undo-done", "Inläsning 3 är ångrad: 2 rader borttagna.", timeout=60)
+    dash_duo.wait_for_text_to_equal("#data-until", "Data t.o.m. 2026-11-03", timeout=10)
+    # 6. now load 2 can be undone: November goes, the header goes back to October's end
+    dash_duo.wait_for_element("#load-row-2 button", timeout=20)
+    click(dash_duo, "#load-row-2 button")
+    alert = WebDriverWait(dash_duo.driver, 10).until(expected_conditions.alert_is_present())
+    assert "Besök Gottsunda nov 2026: 780 → – (2 rader tas bort, 0 kommer tillbaka)" in alert.text
+    alert.accept()
+    dash_duo.wait_for_text_to_equal("#undo-done", "Inläsning 2 är ångrad: 2 rader borttagna.", timeout=60)
+    dash_duo.wait_for_text_to_equal("#data-until", "Data t.o.m. 2026-10-31", timeout=10)
+    assert not (sample_ds.store.read_tables().visits["date"] >= pd.Timestamp("2026-11-01")).any()  # November gone
     assert dash_duo.get_logs() == []

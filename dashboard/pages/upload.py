@@ -260,6 +260,7 @@ def register(app: Any, ds: DataSource) -> None:
         Output("upload-announce", "children", allow_duplicate=True),
         Output("data-until", "children", allow_duplicate=True),
         Output("upload-files", "contents"),  # emptied, so choosing the same file again is checked again
+        Output("version-seen", "data", allow_duplicate=True),  # this page shows the load: no re-render
         Input("upload-confirm", "n_clicks"),
         State("upload-token", "data"),
         State("url", "search"),
@@ -269,16 +270,17 @@ def register(app: Any, ds: DataSource) -> None:
     def confirm(n: int, token: str | None, search: str | None, replace: list[str] | None = None):
         lang = state.parse(search).lang
         if not n or not token:
-            return (no_update,) * 7
+            return (no_update,) * 8
         if not permitted("upload"):
-            return refused(lang), "", no_update, None, t("upload_refused", lang), no_update, None
+            return refused(lang), "", no_update, None, t("upload_refused", lang), no_update, None, no_update
         try:
             report = confirm_staged(token, ds.store, _user_name(), data_dir(), replace="replace" in (replace or []))
         except (UploadChanged, ConfigError) as exc:
-            return html.P(str(exc), className="alert alert-danger"), no_update, no_update, None, str(exc), no_update, None
+            return (html.P(str(exc), className="alert alert-danger"), no_update, no_update, None, str(exc), no_update,
+                    None, no_update)  # fmt: skip
         ds.refresh(force=True)
         result, text = load_result(ds, report, lang)
-        return result, "", history_table(ds, lang), None, text, data_until_text(ds, lang), None
+        return result, "", history_table(ds, lang), None, text, data_until_text(ds, lang), None, ds.version_token()
 
     @app.callback(
         Output("upload-preview", "children", allow_duplicate=True),
@@ -326,6 +328,7 @@ def register(app: Any, ds: DataSource) -> None:
         Output("undo-status", "children"),
         Output("upload-history", "children", allow_duplicate=True),
         Output("data-until", "children", allow_duplicate=True),
+        Output("version-seen", "data", allow_duplicate=True),
         Input("undo-confirm", "submit_n_clicks"),
         State("undo-pending", "data"),
         State("url", "search"),
@@ -334,17 +337,17 @@ def register(app: Any, ds: DataSource) -> None:
     def undo(n: int | None, load_id: int | None, search: str | None):
         lang = state.parse(search).lang
         if not n or load_id is None:
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         if not permitted("undo"):
-            return html.P(t("undo_refused", lang), className="alert alert-danger"), no_update, no_update
+            return html.P(t("undo_refused", lang), className="alert alert-danger"), no_update, no_update, no_update
         try:
             removed = ds.store.undo_load(checked_int(load_id, "inläsningens id"))
         except UndoError as exc:
-            return html.P(str(exc), className="alert alert-danger"), history_table(ds, lang), no_update
+            return html.P(str(exc), className="alert alert-danger"), history_table(ds, lang), no_update, no_update
         ds.refresh(force=True)
         done = html.P(t("undo_done", lang, id=load_id, removed=fmt_number(removed, 0, lang)), id="undo-done",
                       className="alert alert-success")  # fmt: skip
-        return done, history_table(ds, lang), data_until_text(ds, lang)
+        return done, history_table(ds, lang), data_until_text(ds, lang), ds.version_token()
 
 
 def data_until_text(ds: DataSource, lang: str) -> str:

@@ -14,22 +14,10 @@ import pandas as pd
 
 from etl.anomalies.context import Context
 from etl.problems import Problem
+from etl.spans import MONTHS_SHORT_SV
 
 # --------------------------------------------------------------------------- messages
-_MONTHS_SV = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+_MONTHS_SV = MONTHS_SHORT_SV  # a month as "nov 2026", as everywhere else
 _WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 #: Indefinite and definite plural, as used mid-sentence.
 _KIND_NOUN = {
