@@ -92,3 +92,58 @@ def test_no_data_gives_empty_values_never_zero() -> None:
     exp = kb_export(Tables(), 2025)
     assert all(exp.value(v.key) is None for v in exp.catalogue.variables if v.compute and v.compute.table != "events")
     assert exp.value("Utlan399") is None and exp.value("Besok01") is None
+
+
+# KB's 2014 survey form as libris/bibstat defines it (libstat/survey_templates.py, _survey_template_2014),
+# written out here independently of goals/kb/variables.yaml: its numeric keys in order, by section.
+_bestand = []
+for i in range(101, 114):
+    _bestand += [f"Bestand{i}", f"Bestand{i+100}"] + ([] if i == 109 else [f"Bestand{i+200}"])
+_loans = []
+for i in range(101, 114):
+    _loans += [f"Inilan{i}", f"Omlan{i+100}", f"Utlan{i+200}"]
+_elan = ["Elan101", "Elan201", "Elan301"]
+for i in range(102, 110):
+    _elan += [f"Elan{i}", f"Elan{i+100}"]
+_openk = []
+for i in range(101, 107):
+    _openk += [f"Open{i}", f"Open{i+100}"]
+_publ = []
+for i in range(101, 121):
+    _publ += [f"Publ{i}", f"Publ{i+100}"]
+BIBSTAT_FORM = [
+    ("organisation", ["BemanService01", "Integrerad01", "Obeman01", "ObemanLan01", "Bokbuss01", "BokbussHP01",
+                      "Bokbil01", "Population01", "Population02", "Population03"]),
+    ("personal", ["Arsverke01", "Arsverke02", "Arsverke03", "Arsverke04", "Arsverke99", "Arsverke05",
+                  "Personer01", "Personer02", "Personer99"]),
+    ("ekonomi", [f"Utgift0{i}" for i in range(1, 7)] + ["Utgift99", "Utgift07", "Intakt01", "Intakt02", "Intakt03",
+                                                       "Intakt99"]),
+    ("bestand", _bestand + ["Bestand199", "Bestand299", "Bestand399", "Barn01", "Barn02", "Barn03", "HCG04", "Ref05",
+                           "LasnedBest01", "LasnedUtlan01", "Titlar101", "Titlar201", "Titlar301", "Titlar497",
+                           "Titlar102", "Titlar202", "Titlar302", "Titlar498", "Titlar199", "Titlar299", "Titlar399",
+                           "Titlar499"] + [f"Databas0{i}" for i in range(1, 10)] + ["Databas99"]),
+    ("utlan", _loans + ["Inilan199", "Omlan299", "Utlan399", "Laslan01", "Laslan02", "Fjarr101", "Fjarr201", "Fjarr397",
+                       "Fjarr102", "Fjarr202", "Fjarr398"]),
+    ("elan", _elan + ["Elan199", "Elan299", "Elan399"]),
+    ("besok", ["Besok01", "Besok02", "Besok03", "Besok04", "Besok05", "Aktiv01", "Aktiv02", "Aktiv04", "Aktiv99",
+               "Aktiv03"]),
+    ("resurser", [f"Resurs{i:02d}" for i in range(1, 11)]),
+    ("oppet", _openk + [f"Serv0{i}" for i in range(1, 8)]),
+    ("aktiviteter", _publ + ["Publ199", "Publ299"]),
+    ("slutligen", ["SCB01", "SCB02"]),
+]
+
+
+def test_catalogue_lists_every_key_of_kbs_form_in_order() -> None:
+    """Every numeric key of KB's form is in the workbook in KB's order and section, the ones the data
+    cannot answer empty for manual entry (contact details and free-text comments are left out)."""
+    cat = load_catalogue()
+    want = [k for _, keys in BIBSTAT_FORM for k in keys]
+    assert len(want) == 256 and len(set(want)) == 256
+    assert [v.key for v in cat.variables] == want
+    section = {k: s for s, keys in BIBSTAT_FORM for k in keys}
+    assert {v.key: v.section for v in cat.variables} == section
+    assert cat["Bestand299"].sum_of == ["Bestand201"] + [f"Bestand2{n:02d}" for n in range(3, 14)]
+    exp = kb_export(Tables(), 2025, cat)
+    for key in ("BemanService01", "Bestand201", "Titlar499", "Databas99", "Elan101", "Resurs01", "Serv07", "SCB02"):
+        assert exp.value(key) is None and cat[key].compute is None, key
