@@ -255,9 +255,12 @@ class Store(FollowupStore):
             return conn.execute(sa.text("SELECT COALESCE(MAX(version), 0) FROM schema_version")).scalar_one()
 
     def upgrade(self) -> None:
-        current = self.schema_version()
+        """Run every migration not recorded in ``schema_version`` (each checks what is there)."""
+        with self.engine.connect() as conn:
+            done = (set(conn.execute(sa.text("SELECT version FROM schema_version")).scalars())
+                    if sa.inspect(conn).has_table("schema_version") else set())
         for version, migrate in enumerate(MIGRATIONS, start=1):
-            if version <= current:
+            if version in done:
                 continue
             with self.engine.begin() as conn:
                 migrate(conn)
