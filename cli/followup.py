@@ -17,7 +17,7 @@ from rich.table import Table
 from cli.errors import CliError
 from dashboard.formatting import NBSP, fmt_change, fmt_number, fmt_range, fmt_value, is_missing
 from etl.config import ConfigError, data_dir, store_url
-from goals import STATUS_LABELS_SV, Plan, followup, load_plan, parse_period
+from goals import STATUS_LABELS_SV, Plan, load_plan, parse_period
 from goals.describe import describe_definition
 from goals.plan import Indicator
 
@@ -134,11 +134,8 @@ def goals_cmd(goal_set: str | None, plan_path: str | None) -> None:
             console.print(table)
 
 
-def _default_year_period(plan: Plan, tables) -> tuple[int, str]:
-    """The latest tertial (T1, T2, helår) the data covers."""
-    from goals import last_data_date
-
-    last = last_data_date(plan, tables)
+def _default_year_period(last) -> tuple[int, str]:
+    """The latest tertial (T1, T2, helår) the data covers (``last``: the last day with data)."""
     if last is None:
         return 0, "T2"
     for code in ("helar", "T2", "T1"):
@@ -211,23 +208,26 @@ def _raw(x: object) -> object:
 def values(year: int | None, period: str | None, units: tuple[str, ...], goal: str | None, goal_set: str,
            fmt: str, plan_path: str | None) -> None:
     """Måluppföljning: värde, föregående år, mål, status och helårsprognos per mål, indikator och enhet."""
+    from dashboard.stored import open_followup
     from etl.store import Store
 
     console = _console()
     try:
         plan = _plan(plan_path)
-        tables = Store(store_url()).read_tables()
+        store = Store(store_url())
+        source = open_followup(store, Path(plan_path) if plan_path else data_dir() / "biblioteksplan.yaml", plan)
     except ConfigError as exc:
         _fail(console, str(exc))
-    if len(tables.loans) + len(tables.visits) + len(tables.events) + len(tables.survey) == 0:
+    if not source.years():
         _fail(console, "Ingen data är laddad. Kör först: bibplan load")
+    last = source.last_data_date()
     if year is None or period is None:
-        y, p = _default_year_period(plan, tables)
+        y, p = _default_year_period(last)
         year = year if year is not None else y
         period = period if period is not None else p
     try:
         per = parse_period(year, period)
-        df = followup(plan, tables, year, per, unit=list(units) or None, goal_set=goal_set, goal=goal)
+        df = source.followup(year, per.code, unit=list(units) or None, goal_set=goal_set, goal=goal)
     except (KeyError, ValueError) as exc:
         _fail(console, str(exc.args[0] if exc.args else exc))
     if fmt == "csv":
@@ -237,9 +237,6 @@ def values(year: int | None, period: str | None, units: tuple[str, ...], goal: s
             writer.writerow([_raw(rec[c]) for c in CSV_COLUMNS])
         return
     rows = _rows(df)
-    from goals import last_data_date
-
-    last = last_data_date(plan, tables)
     one_unit = df["unit_id"].nunique() <= 1
     title = f"{plan.goal_set(goal_set).name}: {per.label_sv}"
     spans = {s for s in df["span"] if not str(s).startswith("enkät")} if len(df) else set()  # a wave is no span

@@ -50,5 +50,8 @@ def report(year: int, period: str, unit: str | None, goal_set: str, plan_path: P
         output = output.with_suffix(f".{fmt}")
     output.parent.mkdir(parents=True, exist_ok=True)
     write = write_docx if fmt == "docx" else write_report
-    write(plan, tables, info, year, per.code, unit=unit, path_or_buffer=output, goal_set=goal_set)
+    from dashboard.stored import open_followup
+
+    source = open_followup(store, plan_path or data_dir() / PLAN_FILE, plan, tables=tables)
+    write(plan, tables, info, year, per.code, unit=unit, path_or_buffer=output, goal_set=goal_set, source=source)
     click.echo(f"Rapporten {per.label_sv} skrevs till {output}")

@@ -1,15 +1,22 @@
-"""The app's one door to data: the store, the plan and cached ``goals`` results.
+"""The app's one door to data: the stored follow-up, the plan and the store.
 
-A :class:`DataSource` keeps ``Store.read_tables()`` and the loaded plan in memory and memoises the
-``goals`` calls the pages make.  It asks the store for its ``data_version()`` at most every
-``check_every`` seconds; when the version changed (a new load was stored, by the CLI or another
-worker) it drops the cache, so a new load shows without a restart.  Comments are never cached:
-they are read from and written to the store on every call, so all workers see the same text.
+A :class:`DataSource` answers the views from the stored follow-up (``dashboard.stored``: computed
+once per data version and plan, stored, shared by every worker, the CLI and the report): each view
+is a filter of a stored part, and rendered views are memoised.  It asks the store for its
+``data_version()`` at most every ``check_every`` seconds and looks at the plan file; when either
+changed (a load or undo by the CLI, the app or another worker; an edited plan) it drops its memo and
+switches to the new result.  While the stored result is missing or stale, a background thread
+computes it (under the store's result lock: one worker computes, the others wait for it) and the
+views are computed from the tidy tables meanwhile (``goals.results.FreshFollowup``: the same
+numbers).  The tidy tables are read only when something needs them (that fallback, coverage of a
+stale result, the change breakdown).  Comments are never cached: they are read from and written to
+the store on every call, so all workers see the same text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -20,15 +27,19 @@ from typing import Any
 import pandas as pd
 
 import goals
+from dashboard import stored
 from etl.config import data_dir, store_url
 from etl.store import Store
 from etl.tables import Tables
+from goals.results import FreshFollowup
 
 PLAN_FILE = "biblioteksplan.yaml"
 
+log = logging.getLogger(__name__)
+
 
 class DataSource:
-    """Cached access to the store and the plan, reloaded when the store's data version changes."""
+    """Cached access to the stored follow-up and the plan, switched when the data version changes."""
 
     def __init__(
         self,
@@ -36,11 +47,14 @@ class DataSource:
         plan_path: Path | str | None = None,
         check_every: float = 3.0,
         cache_size: int = 256,
+        build: bool = True,
     ) -> None:
         self.url = url or store_url()
         self.plan_path = Path(plan_path) if plan_path else data_dir() / PLAN_FILE
         self.store = Store(self.url)
         self.check_every = check_every
+        #: compute a missing or stale stored result in the background (False: only read one)
+        self.build = build
         self._cache_size = cache_size
         self._lock = threading.RLock()
         self._checked_at = float("-inf")
@@ -48,11 +62,15 @@ class DataSource:
         self._plan_mtime: float | None = None
         self._plan: Any = None
         self._tables: Tables | None = None
+        self._source: stored.StoredFollowup | FreshFollowup | None = None
+        self._builder: threading.Thread | None = None
         self._memo: OrderedDict[tuple, Any] = OrderedDict()
 
     # ------------------------------------------------------------------ freshness
     def refresh(self, force: bool = False) -> int:
-        """Check the store's data version (at most every ``check_every`` s); reload on change."""
+        """Check the store's data version and the plan file (at most every ``check_every`` s, or
+        now with ``force``); on change drop the memo and the tables.  While the views are computed
+        from the tables, also look whether the stored result has become current."""
         with self._lock:
             now = time.monotonic()
             if not force and now - self._checked_at < self.check_every and self._version is not None:
@@ -60,11 +78,14 @@ class DataSource:
             self._checked_at = now
             version = self.store.data_version()
             mtime = self.plan_path.stat().st_mtime if self.plan_path.exists() else None
-            if version != self._version or mtime != self._plan_mtime or self._tables is None:
-                self._tables = self.store.read_tables()
+            if version != self._version or mtime != self._plan_mtime or self._plan is None:
                 self._plan = goals.load_plan(self.plan_path)
                 self._version, self._plan_mtime = version, mtime
+                self._tables = None
+                self._source = None
                 self._memo.clear()
+            elif isinstance(self._source, FreshFollowup):
+                self._source = None  # look for the stored result again (the memo stays: same numbers)
             return self._version
 
     @property
@@ -76,10 +97,69 @@ class DataSource:
         self.refresh()
         return f"{self._version}.{self._plan_mtime}"
 
-    def tables(self) -> Tables:
+    def source(self) -> stored.StoredFollowup | FreshFollowup:
+        """What the views are filters of: the stored follow-up when it is current, else the
+        follow-up computed from the tables (and the stored one being built in the background)."""
         self.refresh()
-        assert self._tables is not None
-        return self._tables
+        with self._lock:
+            if self._source is not None:
+                return self._source
+            info = stored.current(self.store, self.plan_path)
+            if info is not None:
+                self._source = stored.StoredFollowup(self.store, self._plan, info)
+            else:
+                self._source = FreshFollowup(self._plan, self.tables())
+                self._start_build()
+            return self._source
+
+    def is_stored(self) -> bool:
+        """Do the views come from the stored result (not the tables)?"""
+        return isinstance(self.source(), stored.StoredFollowup)
+
+    def _start_build(self) -> None:
+        if not self.build or (self._builder is not None and self._builder.is_alive()):
+            return
+        self._builder = threading.Thread(target=self._build, name="bibplan-stored-followup", daemon=True)
+        self._builder.start()
+
+    def _build(self) -> None:
+        try:
+            info = stored.rebuild(self.store, self.plan_path, wait=True)
+        except Exception:  # a broken plan is shown by the pages; the views stay computed from the tables
+            log.exception("the stored follow-up could not be computed")
+            return
+        if info is not None:
+            with self._lock:
+                if isinstance(self._source, FreshFollowup):
+                    self._source = None
+
+    def wait_stored(self, timeout: float = 600.0) -> bool:
+        """Wait for the background computation (tests, benchmarks); True when the views now come
+        from the stored result."""
+        self.source()
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+        with self._lock:
+            if isinstance(self._source, FreshFollowup):
+                self._source = None
+        return self.is_stored()
+
+    def forget(self) -> None:
+        """Drop the rendered views and the fetched parts: the next view is a first look after a
+        load (benchmarks measure it so)."""
+        with self._lock:
+            self._memo.clear()
+            if isinstance(self._source, stored.StoredFollowup):
+                self._source.forget()
+
+    def tables(self) -> Tables:
+        """The tidy tables, read from the store when first needed after a change."""
+        self.refresh()
+        with self._lock:
+            if self._tables is None:
+                self._tables = self.store.read_tables()
+            return self._tables
 
     def plan(self) -> Any:
         self.refresh()
@@ -107,7 +187,7 @@ class DataSource:
     def followup(self, year: int, period: str, unit: str | None = None) -> pd.DataFrame:
         return self._memoised(
             ("followup", year, period, unit),
-            lambda: goals.followup(self.plan(), self.tables(), year, period, unit=unit),
+            lambda: self.source().followup(year, period, unit=unit),
         )
 
     def goal_status(self, year: int, period: str, unit: str | None = None) -> pd.DataFrame:
@@ -119,7 +199,7 @@ class DataSource:
     def trend(self, indicator_id: str, period: str, unit: str | None = None) -> pd.DataFrame:
         return self._memoised(
             ("trend", indicator_id, period, unit),
-            lambda: goals.trend(self.plan(), self.tables(), indicator_id, period, unit=unit),
+            lambda: self.source().trend(indicator_id, period, unit=unit),
         )
 
     def trend_view(self, indicator_id: str, year: int, period: str, unit: str | None = None) -> pd.DataFrame:
@@ -139,13 +219,13 @@ class DataSource:
     def unit_comparison(self, indicator_id: str, year: int, period: str) -> pd.DataFrame:
         return self._memoised(
             ("unit_comparison", indicator_id, year, period),
-            lambda: goals.unit_comparison(self.plan(), self.tables(), indicator_id, year, period),
+            lambda: self.source().unit_comparison(indicator_id, year, period),
         )
 
     def monthly(self, indicator_id: str, year: int, unit: str | None = None) -> pd.DataFrame:
         return self._memoised(
             ("monthly", indicator_id, year, unit),
-            lambda: goals.monthly(self.plan(), self.tables(), indicator_id, year, unit=unit),
+            lambda: self.source().monthly(indicator_id, year, unit=unit),
         )
 
     def period_label(self, year: int, period: str, lang: str = "sv") -> str:
@@ -170,21 +250,19 @@ class DataSource:
     def coverage(self, kind: str) -> pd.DataFrame:
         from dashboard.coverage import coverage
 
-        return self._memoised(("coverage", kind), lambda: coverage(self.tables(), kind))
+        def compute() -> pd.DataFrame:
+            source = self.source()
+            return source.coverage(kind) if isinstance(source, stored.StoredFollowup) else coverage(self.tables(), kind)
+
+        return self._memoised(("coverage", kind), compute)
 
     # ------------------------------------------------------------------ view defaults
     def years(self) -> list[int]:
         """Years that have data, newest first (the year selector's options)."""
 
         def compute() -> list[int]:
-            tables = self.tables()
-            years: set[int] = set()
-            for frame, col in ((tables.loans, "month"), (tables.visits, "date"), (tables.events, "date")):
-                if len(frame):
-                    years |= set(pd.DatetimeIndex(frame[col].dropna()).year.unique().tolist())
-            if len(tables.survey):
-                years |= set(int(w) for w in tables.survey["wave"].dropna().unique())
-            return sorted(years, reverse=True)
+            source = self.source()
+            return source.data_years() if isinstance(source, stored.StoredFollowup) else stored.data_years(self.tables())
 
         return self._memoised(("years",), compute)
 
@@ -203,7 +281,7 @@ class DataSource:
 
     def units(self) -> pd.DataFrame:
         """The unit register (unit_id, name, type, district)."""
-        return self.tables().units
+        return self._memoised(("units",), self.store.read_units)
 
     def municipality(self) -> str:
         """The municipality's name from ``units.yaml`` beside the plan ("" when it is not there)."""
@@ -246,10 +324,8 @@ class DataSource:
 
     def status_history(self, goal_id: str, unit: str | None = None) -> pd.DataFrame:
         """The goal's and its indicators' status at T1, T2 and full year of the last three years (``goals.history``)."""
-        from goals.history import status_history
-
         return self._memoised(("status_history", goal_id, unit),
-                              lambda: status_history(self.plan(), self.tables(), goal_id, unit, years=3))
+                              lambda: self.source().status_history(goal_id, unit, years=3))
 
     def unit_names(self) -> dict[str, str]:
         units = self.units()

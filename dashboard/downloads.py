@@ -148,7 +148,7 @@ def report_bytes(ds: DataSource, view: state.ViewState) -> tuple[bytes, str]:
     assert view.year is not None and view.period is not None
     goal_ids = [g.id for g in views.goal_list(ds.plan())]
     info = StoreInfo.from_store(ds.store, goal_ids, view.year, view.period, view.unit)
-    data = write_report(ds.plan(), ds.tables(), info, view.year, view.period, view.unit)
+    data = write_report(ds.plan(), ds.tables(), info, view.year, view.period, view.unit, source=ds.source())
     assert data is not None
     return data, _slug(f"uppfoljning-{view.year}-{view.period}-{view.unit or 'alla'}") + ".xlsx"
 
@@ -160,7 +160,7 @@ def report_docx_bytes(ds: DataSource, view: state.ViewState) -> tuple[bytes, str
     assert view.year is not None and view.period is not None
     goal_ids = [g.id for g in views.goal_list(ds.plan())]
     info = StoreInfo.from_store(ds.store, goal_ids, view.year, view.period, view.unit)
-    data = write_docx(ds.plan(), ds.tables(), info, view.year, view.period, view.unit)
+    data = write_docx(ds.plan(), ds.tables(), info, view.year, view.period, view.unit, source=ds.source())
     assert data is not None
     return data, _slug(f"uppfoljning-{view.year}-{view.period}-{view.unit or 'alla'}") + ".docx"
 

@@ -103,6 +103,24 @@ reviews_t = sa.Table(
     sa.Column("reviewed_at", sa.DateTime, nullable=False),
     sa.Column("comment", sa.Text, nullable=False, default=""),
 )
+#: A stored result (the follow-up computed from the data, ``dashboard.stored``): one row per
+#: computation; ``key`` says what it was computed from besides ``data_version`` (plan, register).
+results_t = sa.Table(
+    "results", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(60), nullable=False),
+    sa.Column("data_version", sa.Integer, nullable=False),
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False, default=0.0),
+)
+#: The parts of a stored result: opaque bytes (Arrow IPC streams) under a key such as ``rows/2026/T2``.
+result_parts_t = sa.Table(
+    "result_parts", metadata,
+    sa.Column("result_id", sa.Integer, sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)
 units_t = sa.Table(
     "units", metadata,
     *[sa.Column(c, sa.String(200), primary_key=(c == "unit_id")) for c in UNIT_COLUMNS],
@@ -191,14 +209,22 @@ def _benchmark_text(conn: Connection) -> None:
         conn.execute(sa.text('ALTER TABLE "benchmark" ADD COLUMN value_text TEXT'))
 
 
+def _v8(conn: Connection) -> None:
+    """Stored results (``results``, ``result_parts``): the follow-up computed once per data version."""
+    results_t.create(conn, checkfirst=True)
+    result_parts_t.create(conn, checkfirst=True)
+
+
 #: Ordered schema migrations; version = position + 1.  Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _benchmark_text]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _benchmark_text, _v8]
 
 #: ``Store.status()``'s unit for warnings about a file as a whole (no unit named).
 FILE_LEVEL = "(hela filen)"
 
 #: Key of the PostgreSQL advisory lock that serialises loads ("bibplan" in ASCII).
 PG_LOCK_KEY = 0x62696270_6C616E
+#: Key of the advisory lock held while a stored result is computed (``Store.result_lock``).
+PG_RESULT_LOCK_KEY = PG_LOCK_KEY + 1
 
 
 def problem_key(code: str, file: str, sheet: str, row: Any, column: str, value: str) -> str:
@@ -219,6 +245,18 @@ _THREAD_LOCKS: dict[str, threading.Lock] = {}
 def _thread_lock(name: str) -> threading.Lock:
     with _LOCKS_GUARD:
         return _THREAD_LOCKS.setdefault(name, threading.Lock())
+
+
+@dataclass(frozen=True)
+class ResultInfo:
+    """A stored result: its id, what it was computed from, and when (``seconds``: how long)."""
+
+    id: int
+    name: str
+    data_version: int
+    key: str
+    created_at: dt.datetime
+    seconds: float
 
 
 class UndoError(Exception):
@@ -307,6 +345,52 @@ class Store(FollowupStore):
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @contextmanager
+    def result_lock(self, wait: bool = True) -> Iterator[bool]:
+        """Hold the lock under which a stored result is computed, so however many workers notice a
+        new data version at once, one computes it.  Yields False (without the lock) when ``wait`` is
+        False and another thread or process holds it.  SQLite: ``flock`` on ``<db>.result.lock``;
+        PostgreSQL: a session advisory lock; an in-memory database: a lock in this process."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                fn = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+                got = conn.execute(sa.text(f"SELECT {fn}(:k)"), {"k": PG_RESULT_LOCK_KEY}).scalar()
+                conn.commit()
+                got = True if wait else bool(got)
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": PG_RESULT_LOCK_KEY})
+                        conn.commit()
+            return
+        path = self.lock_path()
+        if path is None:
+            lock = _thread_lock(self.url + "#result")
+            got = lock.acquire(blocking=wait)
+            try:
+                yield got
+            finally:
+                if got:
+                    lock.release()
+            return
+        import fcntl
+
+        fd = os.open(path.with_name(path.name.replace(".lock", ".result.lock")), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+                got = True
+            except BlockingIOError:
+                got = False
+            try:
+                yield got
+            finally:
+                if got:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
 
@@ -500,9 +584,18 @@ class Store(FollowupStore):
         with self.engine.connect() as conn:
             for kind in KINDS:
                 out[kind] = self._read_kind(conn, kind)
-            rows = conn.execute(sa.select(*[units_t.c[c] for c in UNIT_COLUMNS]).order_by(units_t.c.unit_id)).fetchall()
-            out["units"] = _frame(rows, UNIT_COLUMNS)
+            out["units"] = self._read_units(conn)
         return Tables(**out)
+
+    def read_units(self) -> pd.DataFrame:
+        """The unit register (``etl.tables.UNIT_COLUMNS``), ordered by unit id."""
+        with self.engine.connect() as conn:
+            return self._read_units(conn)
+
+    @staticmethod
+    def _read_units(conn: Connection) -> pd.DataFrame:
+        rows = conn.execute(sa.select(*[units_t.c[c] for c in UNIT_COLUMNS]).order_by(units_t.c.unit_id)).fetchall()
+        return _frame(rows, UNIT_COLUMNS)
 
     def read_kind(self, kind: str) -> pd.DataFrame:
         """One tidy table (canonical columns and dtypes)."""
@@ -675,6 +768,35 @@ class Store(FollowupStore):
             undone = conn.execute(sa.select(sa.func.count()).select_from(loads_t)
                                   .where(loads_t.c.undone_at.is_not(None))).scalar_one()
         return int(stored) + int(undone)
+
+    # ------------------------------------------------------------------ stored results
+    def put_result(self, name: str, data_version: int, key: str, parts: dict[str, bytes], seconds: float = 0.0) -> int:
+        """Store a computed result ``name`` with its ``parts`` in one transaction and drop the older
+        results of that name: readers see the old result or the new one, never a mix.  Returns its id."""
+        with self.engine.begin() as conn:
+            rid = conn.execute(results_t.insert().values(
+                name=name, data_version=int(data_version), key=key, created_at=_now(),
+                seconds=float(seconds))).inserted_primary_key[0]
+            if parts:
+                conn.execute(result_parts_t.insert(),
+                             [{"result_id": rid, "key": k, "payload": v} for k, v in parts.items()])
+            old = sa.select(results_t.c.id).where(results_t.c.name == name, results_t.c.id != rid)
+            conn.execute(result_parts_t.delete().where(result_parts_t.c.result_id.in_(old)))
+            conn.execute(results_t.delete().where(results_t.c.name == name, results_t.c.id != rid))
+        return int(rid)
+
+    def result_info(self, name: str) -> ResultInfo | None:
+        """The current stored result ``name`` (None before the first is stored)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(results_t).where(results_t.c.name == name)
+                               .order_by(results_t.c.id.desc()).limit(1)).mappings().first()
+        return ResultInfo(**dict(row)) if row is not None else None
+
+    def result_part(self, result_id: int, key: str) -> bytes | None:
+        """One part of a stored result (None when it has no such part or was replaced meanwhile)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(result_parts_t.c.payload).where(
+                result_parts_t.c.result_id == int(result_id), result_parts_t.c.key == key)).scalar()
 
     def undo_load(self, load_id: int) -> int:
         """Undo a load exactly: remove the rows it added and bring back the rows it replaced, in one

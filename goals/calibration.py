@@ -21,7 +21,7 @@ rule of ``goals.forecast``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -85,13 +85,15 @@ class Calibration:
     groups: dict[tuple[str, str], Errors]
     coverage: float
     levels: dict[tuple[str, str], float]
+    _intervals: dict[tuple[str, str], tuple[float, float] | None] = field(default_factory=dict, compare=False, repr=False)
 
     def interval(self, kind: str, level: str) -> tuple[float, float] | None:
-        """(q_low, q_high) for the group, or None when it has too few errors."""
-        g = self.groups.get((kind, level))
-        if g is None or len(g) < MIN_ERRORS:
-            return None
-        return quantiles(g.error, self.levels[(kind, level)])
+        """(q_low, q_high) for the group, or None when it has too few errors (memoised per group)."""
+        key = (kind, level)
+        if key not in self._intervals:
+            g = self.groups.get(key)
+            self._intervals[key] = None if g is None or len(g) < MIN_ERRORS else quantiles(g.error, self.levels[key])
+        return self._intervals[key]
 
     def measured(self) -> tuple[int, int]:
         """(hits, tries) over every calibrated group, each year left out in turn."""

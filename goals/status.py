@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 from babel.numbers import format_decimal
@@ -152,9 +153,10 @@ def covers(ci_low: float, ci_high: float, target: float, direction: str, margin:
     return ci_low <= target + margin and ci_high >= target - margin
 
 
+@lru_cache(maxsize=4096)
 def _num(x: float, decimals: int = 0) -> str:
     """A number in Swedish form for a reason text (``1 234``, ``4,2``), at most ``decimals``
-    decimals."""
+    decimals (memoised: a full follow-up formats the same thresholds thousands of times)."""
     pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
     return format_decimal(x, format=pattern, locale="sv_SE").replace("\u00a0", " ")
 

@@ -34,6 +34,7 @@ def write_report(
     *,
     goal_set: str = "biblioteksplan",
     generated: dt.date | None = None,
+    source: Any = None,
 ) -> bytes | None:
     """Write the follow-up report for ``year`` and ``period`` (``"T2"``, ``"helar"``, ``"M05"``…).
 
@@ -42,9 +43,11 @@ def write_report(
     ``StoreInfo.from_store(store, goal_ids, year, period, unit)`` or by hand (``None`` = nothing).
     ``unit``: a unit id for one unit's report, ``None`` for the whole organisation.  Writes to a path
     or binary buffer and returns ``None``; with ``path_or_buffer=None`` returns the file as bytes.
+    ``source``: the follow-up to read (``dashboard.stored.open_followup``: the stored result); default:
+    computed from ``tables``.
     """
     inputs = collect(plan, tables, year, period, unit=unit, goal_set=goal_set, store_info=store_info,
-                     generated=generated)
+                     generated=generated, source=source)
     return save(render(inputs), path_or_buffer)
 
 
@@ -59,13 +62,14 @@ def write_docx(
     *,
     goal_set: str = "biblioteksplan",
     generated: dt.date | None = None,
+    source: Any = None,
 ) -> bytes | None:
     """Write the tertial report for the nämnd as a Word document (same arguments as
     :func:`write_report`; see :mod:`report.word`)."""
     from report.word import save_docx
 
     inputs = collect(plan, tables, year, period, unit=unit, goal_set=goal_set, store_info=store_info,
-                     generated=generated)
+                     generated=generated, source=source)
     return save_docx(inputs, path_or_buffer)
 
 

@@ -17,7 +17,6 @@ import pandas as pd
 import goals
 from goals.compare import comparison_table, group_sentence, shown_year
 from goals.describe import describe_definition
-from goals.history import status_history
 from etl.problems import to_frame as problems_frame
 from etl.tables import KIND_LABELS_SV, Tables
 
@@ -232,7 +231,7 @@ def unit_name(tables: Tables, unit_id: str | None) -> str:
     return str(match.iloc[0]) if len(match) else unit_id
 
 
-def _trend(plan: Any, tables: Tables, indicator_id: str, year: int, period: str, unit: str | None,
+def _trend(plan: Any, source: Any, indicator_id: str, year: int, period: str, unit: str | None,
            fu: pd.DataFrame) -> pd.DataFrame:
     """The trend the report draws, like with like (as the dashboard): an indicator that accumulates
     over the year as full years with this year's full-year forecast (its target is then the
@@ -241,10 +240,10 @@ def _trend(plan: Any, tables: Tables, indicator_id: str, year: int, period: str,
 
     ind = plan.indicator(indicator_id)
     if not ind.grows_with_time:
-        return goals.trend(plan, tables, indicator_id, period, unit=unit)
+        return source.trend(indicator_id, period, unit=unit)
     rows = fu[fu["indicator_id"].astype(str) == indicator_id]
     row = rows.iloc[0] if len(rows) else None
-    return trend_frame(goals.trend(plan, tables, indicator_id, "helar", unit=unit), year, row)
+    return trend_frame(source.trend(indicator_id, "helar", unit=unit), year, row)
 
 
 def collect(
@@ -256,20 +255,26 @@ def collect(
     goal_set: str = "biblioteksplan",
     store_info: StoreInfo | None = None,
     generated: dt.date | None = None,
+    source: Any = None,
 ) -> ReportInputs:
-    """Compute everything the report shows with ``goals/`` (no store access here)."""
+    """Compute everything the report shows with ``goals/`` (no store access here).  ``source``: the
+    follow-up to read (``goals.results``: the stored result, as ``bibplan report`` passes it);
+    default: computed from ``tables``."""
+    from goals.results import FreshFollowup
+
+    source = source if source is not None else FreshFollowup(plan, tables)
     per = goals.parse_period(year, period)
     gset = plan.goal_set(goal_set)
     goal_infos = [GoalInfo(g.id, g.name, g.description, tuple(g.indicators)) for g in gset.goals]
     ind_ids = list(dict.fromkeys(i for g in goal_infos for i in g.indicator_ids))
     store_info = store_info or StoreInfo()
     if store_info.last_data_date is None:  # no store at hand: the last date in the tables
-        last = goals.last_data_date(plan, tables)
+        last = source.last_data_date()
         if last is not None and not pd.isna(last):
             store_info = replace(store_info, last_data_date=pd.Timestamp(last).date())
-    fu = goals.followup(plan, tables, year, per.code, unit=unit, goal_set=goal_set)
-    unit_ids = [u for u in goals.units(plan, tables)["unit_id"].astype(str) if u != unit]
-    fu_units = goals.followup(plan, tables, year, per.code, unit=unit_ids, goal_set=goal_set) if unit_ids else None
+    fu = source.followup(year, per.code, unit=unit, goal_set=goal_set)
+    unit_ids = [u for u in source.units()["unit_id"].astype(str) if u != unit]
+    fu_units = source.followup(year, per.code, unit=unit_ids, goal_set=goal_set) if unit_ids else None
     bench = comparison_table(plan, tables, upto=year)  # the benchmark years up to the report's year
     return ReportInputs(
         year=year,
@@ -287,13 +292,13 @@ def collect(
         indicators={i: indicator_info(plan, i, year) for i in ind_ids},
         followup=fu,
         goal_status=goals.goal_status(fu),
-        trends={i: _trend(plan, tables, i, year, per.code, unit, fu) for i in ind_ids},
-        comparisons={i: goals.unit_comparison(plan, tables, i, year, per.code) for i in ind_ids},
+        trends={i: _trend(plan, source, i, year, per.code, unit, fu) for i in ind_ids},
+        comparisons={i: source.unit_comparison(i, year, per.code) for i in ind_ids},
         followup_units=fu_units if fu_units is not None else pd.DataFrame(),
         store=store_info,
         generated=generated or dt.date.today(),
-        forecast_method=describe_forecast(plan, goals.forecast_coverage(plan, tables, year, per.code)),
-        history={g.id: status_history(plan, tables, g.id, unit, goal_set=goal_set, years=3) for g in goal_infos},
+        forecast_method=describe_forecast(plan, source.forecast_coverage(year, per.code)),
+        history={g.id: source.status_history(g.id, unit, goal_set=goal_set, years=3) for g in goal_infos},
         benchmark=bench,
         benchmark_group=group_sentence(plan, tables, shown_year(bench)) if shown_year(bench) else "",
     )

@@ -2,8 +2,8 @@
 
 - ``tiny_ds``: a store holding a tiny hand-made data set whose follow-up values are easy to
   compute by hand (two units, loans only), with a one-goal plan written here;
-- ``sample_store_url``: a copy of a store loaded once per test session from ``data/sample``
-  (the real ETL on the bundled sample), for the browser tests.
+- ``sample_ds``: a copy of a store loaded once per test session from ``data/sample``
+  (the real ETL on the bundled sample) with its stored follow-up, for the browser tests.
 """
 
 from __future__ import annotations
@@ -80,14 +80,22 @@ def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         from etl.pipeline import load_dir
 
         path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
-        load_dir(REPO / "data" / "sample", Store(f"sqlite:///{path}"))
+        store = Store(f"sqlite:///{path}")
+        load_dir(REPO / "data" / "sample", store)
+        # the stored follow-up, as a running app leaves it after the load: copies start with it
+        from dashboard.stored import rebuild
+
+        rebuild(store, REPO / "data" / "sample" / "biblioteksplan.yaml")
+        store.engine.dispose()
         _SAMPLE_CACHE["file"] = path
     return _SAMPLE_CACHE["file"]
 
 
 @pytest.fixture
 def sample_ds(sample_store_file: Path, tmp_path: Path) -> DataSource:
-    """A private copy of the sample store (tests may write comments to it)."""
+    """A private copy of the sample store with its stored follow-up (tests may write comments to
+    it).  A test that loads more data sees views computed from the tables (no background rebuild)."""
     copy = tmp_path / "store.sqlite"
     shutil.copy(sample_store_file, copy)
-    return DataSource(f"sqlite:///{copy}", plan_path=REPO / "data" / "sample" / "biblioteksplan.yaml", check_every=0)
+    return DataSource(f"sqlite:///{copy}", plan_path=REPO / "data" / "sample" / "biblioteksplan.yaml", check_every=0,
+                      build=False)

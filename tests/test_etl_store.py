@@ -170,7 +170,7 @@ def test_version_1_store_is_upgraded_in_place(tmp_path):
             conn.execute(sa.text(f'ALTER TABLE "{kind}" DROP COLUMN replaced_by'))
         conn.execute(sa.text("DELETE FROM schema_version WHERE version > 1"))
     upgraded = Store(url)
-    assert upgraded.schema_version() == len(MIGRATIONS) == 7
+    assert upgraded.schema_version() == len(MIGRATIONS) == 8
     with upgraded.engine.connect() as conn:
         assert "replaced_by" in {c["name"] for c in sa.inspect(conn).get_columns("loans")}
     assert upgraded.read_tables().loans.empty
