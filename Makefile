@@ -38,4 +38,4 @@ bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) data/*.sqlite data/*.sqlite-* data/*.sqlite.lock .pytest_cache
+	rm -rf $(VENV) data/*.sqlite data/*.sqlite-* data/*.sqlite.lock data/*.sqlite.result.lock .pytest_cache

@@ -12,7 +12,8 @@ import sys
 
 from bench.common import Result, print_results
 
-MODULES = ("etl_ingest", "goals_compute", "dashboard_callbacks", "report_write", "store_postgres")
+MODULES = ("etl_ingest", "goals_compute", "stored_compute", "dashboard_callbacks", "serve_load", "report_write",
+           "store_postgres")
 
 
 def main(argv: list[str] | None = None) -> int:

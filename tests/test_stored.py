@@ -24,7 +24,7 @@ from etl.store import Store
 from etl.tables import Tables, conform
 from goals.history import status_history
 from goals.periods import PERIOD_CODES
-from tests.conftest_dashboard import REPO, TINY_PLAN, sample_store_file, tiny_tables  # noqa: F401  (fixture)
+from tests.conftest_dashboard import REPO, TINY_PLAN, sample_ds, sample_store_file, tiny_tables  # noqa: F401  (fixtures)
 
 SAMPLE_PLAN = REPO / "data" / "sample" / "biblioteksplan.yaml"
 
@@ -195,3 +195,23 @@ def test_comments_stay_live_beside_the_stored_result(tiny):
     other = DataSource(store.url, plan_path=plan, check_every=0)  # another worker
     ds.add_comment("lasning", 2026, "T1", None, "analys", "Fler lån i Norr.", "Anna")
     assert other.comments("lasning", 2026, "T1", None)["analys"].text == "Fler lån i Norr."
+
+
+def test_the_result_is_stored_and_read_alike_in_sqlite_and_postgresql(store_url, tmp_path):
+    store = Store(store_url)
+    fill_store(store, tiny_tables())
+    plan = tmp_path / "biblioteksplan.yaml"
+    plan.write_text(TINY_PLAN, encoding="utf-8")
+    assert stored.current(store, plan) is None
+    with store.result_lock(wait=False) as got:
+        assert got
+    info = stored.rebuild(store, plan)
+    assert stored.current(store, plan) == info and info.data_version == store.data_version()
+    source = stored.open_followup(store, plan)
+    assert isinstance(source, stored.StoredFollowup)
+    # by hand: 2025 helår = 12 × (120 + 60) = 2 160 loans; T1 2026 = 4 × 190 = 760
+    assert source.followup(2025, "helar")["value"].iloc[0] == 2160
+    assert source.followup(2026, "T1")["value"].iloc[0] == 760
+    fresh = goals.followup(goals.load_plan(plan), store.read_tables(), 2026, "T1", unit="*")
+    pd.testing.assert_frame_equal(source.followup(2026, "T1", unit="*"), fresh)
+    store.engine.dispose()
