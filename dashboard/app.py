@@ -175,14 +175,11 @@ def create_app(data: DataSource | None = None, *, users_path: Path | str | None 
 
     # An open page polls the data version and renders itself again when a load, an undo or a plan
     # edit changed it; not while text is being typed (a comment or an action not yet saved) or a
-    # dialog is open, and not on the upload and data pages (they show what their own load or undo
-    # did; their tables update with it).
+    # dialog is open (the upload page renders its header only: see ``route``).
     app.clientside_callback(
         f"""async function(n, seen) {{
             const no = window.dash_clientside.no_update;
             if (seen === undefined || seen === null) {{ return no; }}
-            const page = window.location.pathname.replace(/\\/+$/, "").split("/").pop();
-            if (page === "uppladdning" || page === "data") {{ return no; }}
             if (document.querySelector(".modal.show, dialog[open]")) {{ return no; }}
             const typing = Array.from(document.querySelectorAll("textarea, input[type=text]"))
                 .some(el => el === document.activeElement || el.value !== el.defaultValue);
