@@ -141,6 +141,7 @@ class StoredFollowup(Followup):
         """Drop the fetched parts (they are fetched again from the store when asked for)."""
         with self._lock:
             self._cache.clear()
+            self._arrays.clear()
 
     def data_years(self) -> list[int]:
         """:func:`data_years` of the tables the result was computed from."""

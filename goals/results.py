@@ -144,6 +144,7 @@ class Followup:
         self.plan = plan
         self._fetch = fetch
         self._positions: dict[str, dict[tuple[str, str], int]] = {}
+        self._arrays: dict[str, dict[str, Any]] = {}
 
     def _position(self, key: str, part: pd.DataFrame, indicator_id: str, unit: str) -> int | None:
         """Row position of (indicator, selection) in a part (a dict per part, built once)."""
@@ -222,15 +223,25 @@ class Followup:
     def _rows(self, year: int, code: str) -> pd.DataFrame | None:
         return self.part(rows_key(year, code))
 
-    def _trend_row(self, indicator_id: str, key: str, year: int, code: str) -> pd.DataFrame | None:
-        """The row a trend shows for one year: the trend reading where it differs, else the row."""
+    def _trend_row(self, indicator_id: str, key: str, year: int, code: str) -> tuple[str, int] | None:
+        """Where the row a trend shows for one year is (part key, position): the trend reading
+        where it differs, else the follow-up row."""
         for part_key in (raw_key(year, code), rows_key(year, code)):
             part = self.part(part_key)
             if part is not None and len(part):
                 i = self._position(part_key, part, indicator_id, key)
                 if i is not None:
-                    return part.iloc[[i]]
+                    return part_key, i
         return None
+
+    def _column(self, part_key: str, column: str) -> Any:
+        """A part's column as an array (kept per part: a trend picks one value from each of many parts)."""
+        arrays = self._arrays.setdefault(part_key, {})
+        if column not in arrays:
+            part = self.part(part_key)
+            assert part is not None
+            arrays[column] = part[column].to_numpy()
+        return arrays[column]
 
     @staticmethod
     def _pick(rows: pd.DataFrame | None, wanted: pd.DataFrame) -> pd.DataFrame:
@@ -267,9 +278,9 @@ class Followup:
         key = self.selection_key(unit)
         ys = sorted(years) if years is not None else self.years()
         code = parse_period(ys[0] if ys else 2000, period).code
-        parts = [r for y in ys if (r := self._trend_row(indicator_id, key, y, code)) is not None]
-        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(ROW_COLUMNS))
-        return _conform(out, TREND_COLUMNS)
+        at = [r for y in ys if (r := self._trend_row(indicator_id, key, y, code)) is not None]
+        return pd.DataFrame({c: pd.Series([self._column(k, c)[i] for k, i in at], dtype=_dtype(c))
+                             for c in TREND_COLUMNS})
 
     def monthly(self, indicator_id: str, year: int, unit: str | None = None) -> pd.DataFrame:
         """As ``goals.monthly``: month by month this year and last year, and year to date."""
